@@ -1,0 +1,43 @@
+# Gradbook — everything a reader or a maintainer runs. Needs only Python 3.11+, make, git.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ADDR   ?= 127.0.0.1:8000
+
+# Material 9.8 prints a banner about MkDocs 2 on every run; we have read it.
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help install vendor serve build test bench figures clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[docs,test]'
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the book, its docs and test tools
+
+vendor: $(STAMP)  ## fetch pinned Mermaid and MathJax (npm) so pages render offline
+	@$(BIN)/python tools/vendor_js.py
+
+serve: install vendor  ## serve the book on http://127.0.0.1:8000 with live reload
+	$(BIN)/mkdocs serve --dev-addr $(ADDR) --livereload
+
+build: install vendor  ## build the static site into site/
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: install vendor  ## run the whole test suite
+	$(BIN)/python -m pytest
+
+bench: install  ## run the side-by-side speed benchmarks
+	$(BIN)/python benchmarks/run.py
+
+figures: install  ## redraw every figure by running every chapter script
+	@for s in snippets/ch[0-9][0-9]_*.py; do echo "== $$s"; $(BIN)/python $$s > /dev/null || exit 1; done
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf site .pytest_cache .hypothesis .cache
