@@ -34,6 +34,7 @@ test: install vendor  ## run the whole test suite
 	$(BIN)/python -m pytest
 
 bench: install  ## run the side-by-side speed benchmarks
+	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 
 figures: install  ## redraw every figure by running every chapter script

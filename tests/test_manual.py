@@ -96,8 +96,7 @@ def test_fit_snapshots_and_log():
 def test_fit_with_a_learning_rate_too_large_says_so():
     x, y = line_data()
     with pytest.raises(FloatingPointError, match="learning rate 1.0 is too large"):
-        with np.errstate(over="ignore", invalid="ignore"):
-            fit(x, y, lr=1.0, epochs=2000)
+        fit(x, y, lr=1.0, epochs=2000)
 
 
 @pytest.mark.parametrize("lr,epochs", [(0.0, 10), (-0.1, 10), (0.1, -1)])
@@ -115,6 +114,8 @@ def test_shape_errors_name_the_shapes():
         gradients(x.ravel(), y, LinearParams.zeros(1))
     with pytest.raises(ValueError, match=r"y must have shape \(4, 1\)"):
         gradients(x, y.ravel(), LinearParams.zeros(1))
+    with pytest.raises(ValueError, match=r"y must have shape \(4, 1\)"):
+        fit(x, y.ravel(), epochs=0)  # caught before the first loss, not broadcast
 
 
 def test_memory_data_is_seeded_and_recovers_true_weights():

@@ -110,12 +110,14 @@ def fit(
     if epochs < 0:
         raise ValueError(f"epochs must be zero or more, got {epochs}")
     params = params or LinearParams.zeros(X.shape[1])
+    _check_shapes(X, y, params)
     params = LinearParams(w=params.w.copy(), b=float(params.b))
     result = FitResult(params=params)
     for epoch in range(epochs + 1):
         if epoch in snapshot_epochs:
             result.snapshots[epoch] = LinearParams(w=params.w.copy(), b=params.b)
-        loss = mse_loss(predict(X, params), y)
+        with np.errstate(over="ignore", invalid="ignore"):  # we check the result below
+            loss = mse_loss(predict(X, params), y)
         if not np.isfinite(loss):
             raise FloatingPointError(
                 f"loss became {loss} at epoch {epoch}: the learning rate {lr} is too large"
