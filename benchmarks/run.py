@@ -33,21 +33,30 @@ class Case:
     reference_name: str
     repeats: int = 5
     number: int = 1
+    warmup: bool = True
+    # Called with the last results of ours and of the reference: both must agree
+    # before their times mean anything.
+    check: Callable[[object, object], None] | None = None
 
 
-def best_time(fn: Callable[[], object], number: int) -> float:
+def timed(fn: Callable[[], object], number: int) -> tuple[float, object]:
     start = time.perf_counter()
     for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number
+        result = fn()
+    return (time.perf_counter() - start) / number, result
 
 
 def measure(case: Case) -> dict:
     ours, ref = [], []
-    case.ours(), case.reference()  # warm up
+    if case.warmup:
+        case.ours(), case.reference()
     for _ in range(case.repeats):  # interleave so both see the same machine state
-        ours.append(best_time(case.ours, case.number))
-        ref.append(best_time(case.reference, case.number))
+        t, ours_result = timed(case.ours, case.number)
+        ours.append(t)
+        t, ref_result = timed(case.reference, case.number)
+        ref.append(t)
+    if case.check is not None:
+        case.check(ours_result, ref_result)
     return {
         "name": case.name,
         "reference": case.reference_name,

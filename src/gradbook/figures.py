@@ -50,3 +50,14 @@ def save_svg(fig: "plt.Figure", name: str) -> Path:
     with plt.rc_context(STYLE):
         fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return out
+
+
+def save_text(text: str, name: str) -> Path:
+    """Save generated text (a Mermaid diagram, say) as ``name`` in :func:`figures_dir`.
+
+    The pages include these files, so what a diagram shows is what the code drew.
+    """
+    out = figures_dir() / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8", newline="\n")
+    return out

@@ -1,0 +1,63 @@
+"""Training a scalar-engine classifier: the max-margin loss and SGD, step by step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from gradbook.scalar.engine import Value
+from gradbook.scalar.nn import Module
+
+
+# --8<-- [start:loss]
+def max_margin_loss(model: Module, X: Sequence[Sequence[float]], y: Sequence[float],
+                    alpha: float = 1e-4) -> tuple[Value, float]:
+    """The SVM ("hinge") loss plus L2 regularisation, and the accuracy.
+
+    .. math:: L = \\frac{1}{n}\\sum_i \\max(0,\\ 1 - y_i s_i) + \\alpha \\sum_j p_j^2
+
+    with labels :math:`y_i = \\pm 1` and scores :math:`s_i`. A point costs nothing
+    once it is on the right side with a margin of at least 1.
+    """
+    scores = [model(list(x)) for x in X]
+    margins = [(1 - float(yi) * s).relu() for yi, s in zip(y, scores)]
+    data_loss = Value.sum_of(margins) * (1.0 / len(margins))
+    reg_loss = alpha * Value.sum_of(p * p for p in model.parameters())
+    accuracy = sum((yi > 0) == (s.data > 0) for yi, s in zip(y, scores)) / len(scores)
+    return data_loss + reg_loss, accuracy
+# --8<-- [end:loss]
+
+
+# --8<-- [start:schedule]
+def linear_decay(step: int, steps: int, start: float = 1.0, end: float = 0.1) -> float:
+    """Learning rate falling in a straight line from ``start`` (first step) to ``end`` (last)."""
+    if steps < 2:
+        return start
+    return start + (end - start) * step / (steps - 1)
+# --8<-- [end:schedule]
+
+
+@dataclass
+class History:
+    losses: list[float] = field(default_factory=list)
+    accuracies: list[float] = field(default_factory=list)
+
+
+# --8<-- [start:fit]
+def fit(model: Module, X, y, steps: int = 100, lr_start: float = 1.0, lr_end: float = 0.1,
+        alpha: float = 1e-4, log: Callable[[int, float, float], None] | None = None) -> History:
+    """Full-batch gradient descent on :func:`max_margin_loss`."""
+    history = History()
+    for step in range(steps):
+        loss, accuracy = max_margin_loss(model, X, y, alpha)   # forward
+        model.zero_grad()                                      # forget the last step
+        loss.backward()                                        # backward
+        lr = linear_decay(step, steps, lr_start, lr_end)
+        for p in model.parameters():                           # update
+            p.data -= lr * p.grad
+        history.losses.append(loss.data)
+        history.accuracies.append(accuracy)
+        if log is not None:
+            log(step, loss.data, accuracy)
+    return history
+# --8<-- [end:fit]
