@@ -1,5 +1,8 @@
 """Data sets for the book: made by code, or loaded from files and verified."""
 
+from gradbook.data.batches import batches
+from gradbook.data.digits import Split, load_digits
+from gradbook.data.idx import read_idx
 from gradbook.data.moons import make_moons
 
-__all__ = ["make_moons"]
+__all__ = ["Split", "batches", "load_digits", "make_moons", "read_idx"]
