@@ -6,8 +6,10 @@ Each ``benchmarks/bench_*.py`` defines ``CASES``: a list of ``Case`` objects, ea
 pairing our implementation with a reference on the same inputs. Both are timed in
 the same process, interleaved, and the best of several repeats is kept, so the
 ratio is robust to a busy machine in a way absolute seconds are not. Results go to
-the terminal and to ``benchmarks/results/latest.json`` with a description of the
-machine.
+the terminal and, per benchmark file, to ``benchmarks/results/<file>.json`` with a
+description of the machine, and ``benchmarks/results/<file>.md``: the table the book's
+pages include. The tables are generated, never typed: a test re-renders each from
+its JSON and compares.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "latest.json"
+RESULTS = HERE / "results"
 
 
 @dataclass
@@ -69,7 +71,12 @@ def measure(case: Case) -> dict:
 def machine() -> dict:
     import numpy
 
-    return {
+    try:
+        import torch
+        extra = {"torch": torch.__version__, "torch_threads": torch.get_num_threads()}
+    except ImportError:
+        extra = {}
+    return {**extra,
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "platform": platform.platform(),
@@ -77,32 +84,55 @@ def machine() -> dict:
     }
 
 
-def load_cases(pattern: str) -> list[Case]:
-    cases = []
-    for path in sorted(HERE.glob("bench_*.py")):
-        spec = importlib.util.spec_from_file_location(path.stem, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        cases += [c for c in module.CASES if pattern in c.name]
-    return cases
+def bench_files(pattern: str) -> list[Path]:
+    return [p for p in sorted(HERE.glob("bench_*.py")) if pattern in p.stem]
+
+
+def load_cases(path: Path) -> list[Case]:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+def render_table(report: dict) -> str:
+    """The Markdown table a page includes, made only from a results file."""
+    m = report["machine"]
+    lines = [
+        "| benchmark | ours | reference | reference time | ours ÷ reference | speed-up |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for r in report["results"]:
+        lines.append(f"| {r['name']} | {r['ours_s'] * 1e3:.2f} ms | {r['reference']} | "
+                     f"{r['reference_s'] * 1e3:.2f} ms | {r['ours_s'] / r['reference_s']:.2f} | "
+                     f"{r['speedup']:.1f}× |")
+    lines.append("")
+    torch = f", PyTorch {m['torch']} ({m['torch_threads']} threads)" if "torch" in m else ""
+    lines.append(f"Measured by `make bench` on {m['processor']}, {m['platform']}, "
+                 f"Python {m['python']}, numpy {m['numpy']}{torch}.")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:
     pattern = argv[0] if argv else ""
-    cases = load_cases(pattern)
-    if not cases:
-        print(f"no benchmark matches {pattern!r}", file=sys.stderr)
+    files = bench_files(pattern)
+    if not files:
+        print(f"no benchmark file matches {pattern!r}", file=sys.stderr)
         return 2
-    results = []
-    print(f"{'benchmark':44s} {'ours':>10s} {'reference':>10s} {'speedup':>8s}  reference")
-    for case in cases:
-        r = measure(case)
-        results.append(r)
-        print(f"{r['name']:44s} {r['ours_s'] * 1e3:8.2f}ms {r['reference_s'] * 1e3:8.2f}ms "
-              f"{r['speedup']:7.1f}x  {r['reference']}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": machine(), "results": results}, indent=2) + "\n")
-    print(f"\nwritten to {RESULTS.relative_to(HERE.parent)}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    print(f"{'benchmark':48s} {'ours':>10s} {'reference':>10s} {'speedup':>8s}  reference")
+    for path in files:
+        results = []
+        for case in load_cases(path):
+            r = measure(case)
+            results.append(r)
+            print(f"{r['name']:48s} {r['ours_s'] * 1e3:8.2f}ms {r['reference_s'] * 1e3:8.2f}ms "
+                  f"{r['speedup']:7.1f}x  {r['reference']}")
+        report = {"machine": machine(), "results": results}
+        out = RESULTS / path.stem
+        out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+        out.with_suffix(".md").write_text(render_table(report))
+    print(f"\nresults in {RESULTS.relative_to(HERE.parent)}/")
     return 0
 
 

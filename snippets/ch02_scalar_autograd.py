@@ -11,7 +11,308 @@
 # ---
 
 # %% [markdown]
-# # Placeholder
+# # Lab 2 — A scalar autograd engine
+#
+# Watch the engine of `gradbook.scalar` work, one picture at a time: a derivative
+# as a limit, an expression graph, and one neuron whose gradients we first work out
+# by hand, then push through the graph by hand, then let `backward()` compute. Run
+# it as a script (`python snippets/ch02_scalar_autograd.py`) or open it as a
+# notebook; it prints the numbers Chapter 2 quotes and draws its figures and graph
+# diagrams.
 
 # %%
-print("coming")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gradbook.figures import save_svg, save_text
+from gradbook.scalar import Value, topological_order
+from gradbook.scalar.draw import GraphTooLargeError, to_figure, to_mermaid
+
+# %% [markdown]
+# ## 1. The derivative as a limit
+#
+# For $f(x) = 3x^2 - 4x + 5$ the derivative is $f'(x) = 6x - 4$, so $f'(3) = 14$.
+# The difference quotient $\bigl(f(x + h) - f(x)\bigr) / h$ approaches it as $h$
+# shrinks, until rounding errors take over.
+
+
+# %%
+def f(x):
+    return 3 * x**2 - 4 * x + 5
+
+
+X0 = 3.0
+for h in (1.0, 0.1, 0.01, 0.001, 1e-6, 1e-10, 1e-13, 1e-16):
+    print(f"h = {h:.0e}   (f(x+h) - f(x)) / h = {(f(X0 + h) - f(X0)) / h:.6f}")
+
+# %% [markdown]
+# The tangent at $x = 3$ and two secants: as $h$ shrinks, the secant through
+# $(3, f(3))$ and $(3 + h, f(3 + h))$ turns into the tangent, whose slope is the
+# derivative.
+
+# %%
+slope = 6 * X0 - 4
+grid = np.linspace(-0.5, 5.0, 200)
+near = np.linspace(1.0, 5.0, 2)
+fig, ax = plt.subplots()
+ax.plot(grid, f(grid), color="black", label="f(x) = 3x² − 4x + 5")
+for h, color in ((1.5, "#90a4ae"), (0.75, "#5c6bc0")):
+    secant = (f(X0 + h) - f(X0)) / h
+    ax.plot(near, f(X0) + secant * (near - X0), color=color, linestyle="--",
+            label=f"secant, h = {h}: slope {secant:.2f}")
+    ax.plot([X0 + h], [f(X0 + h)], "o", color=color)
+ax.plot(near, f(X0) + slope * (near - X0), color="#e65100", linewidth=2,
+        label=f"tangent at x = 3: slope f′(3) = {slope:.0f}")
+ax.plot([X0], [f(X0)], "o", color="#e65100", zorder=3)
+ax.set_xlabel("x")
+ax.set_ylabel("f(x)")
+ax.set_ylim(-5, 65)
+ax.set_title("The derivative is the slope of the tangent")
+ax.legend(loc="upper left")
+print("saved", save_svg(fig, "ch02_tangent.svg").name)
+
+# %% [markdown]
+# ## 2. An expression graph
+#
+# Each operation on `Value`s makes a new `Value` that remembers its inputs
+# (`children`), the operation (`op`) and the local derivative of its result with
+# respect to each input (`local_grads`), computed right away.
+
+# %%
+a = Value(3.0, label="a")
+b = Value(-2.0, label="b")
+c = Value(5.0, label="c")
+d = a * b
+d.label = "d"
+e = d + c
+e.label = "e"
+L = e**2
+L.label = "L"
+for v in topological_order(L):
+    if v.children:
+        inputs = ", ".join(child.label for child in v.children)
+        print(f"{v.label} = {v.op}({inputs}) = {v.data:5.1f}   local grads {v.local_grads}")
+fig = to_figure(L)
+fig.set_size_inches(9.5, 3.2)    # narrower than drawn, so the labels stay legible on a page
+print("saved", save_svg(fig, "ch02_expression.svg").name)
+
+# %% [markdown]
+# ## 3. One neuron, five ways
+#
+# $o = \tanh(x_1 w_1 + x_2 w_2 + b)$ with every intermediate value labelled.
+# `build_neuron` makes a fresh graph, so each state starts from zero gradients.
+# With `tanh_as_exp=True` the tanh is spelled out as
+# $\bigl(e^{2n} - 1\bigr) / \bigl(e^{2n} + 1\bigr)$.
+
+
+# %%
+def build_neuron(tanh_as_exp: bool = False) -> dict[str, Value]:
+    x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
+    w1, w2 = Value(0.5, label="w1"), Value(1.5, label="w2")
+    b = Value(1.0, label="b")
+    nodes = {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b}
+    nodes["x1*w1"] = x1 * w1
+    nodes["x2*w2"] = x2 * w2
+    nodes["s"] = nodes["x1*w1"] + nodes["x2*w2"]
+    nodes["n"] = nodes["s"] + b
+    if tanh_as_exp:
+        nodes["2n"] = 2 * nodes["n"]
+        nodes["e"] = nodes["2n"].exp()
+        nodes["e-1"] = nodes["e"] - 1
+        nodes["e+1"] = nodes["e"] + 1
+        nodes["o"] = nodes["e-1"] / nodes["e+1"]
+    else:
+        nodes["o"] = nodes["n"].tanh()
+    for name, value in nodes.items():
+        value.label = name
+    return nodes
+
+
+LEAVES = ("x1", "w1", "x2", "w2", "b")
+
+
+def show_leaf_grads(nodes: dict[str, Value]) -> None:
+    for name in LEAVES:
+        print(f"do/d{name} = {nodes[name].grad:7.4f}")
+
+
+# %% [markdown]
+# **(a) Forward only.** Every gradient is still zero.
+
+# %%
+neuron = build_neuron()
+print(f"n = {neuron['n'].data:.4f}, o = tanh(n) = {neuron['o'].data:.4f}")
+show_leaf_grads(neuron)
+print("saved", save_text(to_mermaid(neuron["o"]), "ch02_neuron_forward.mmd").name)
+
+# %% [markdown]
+# **(b) By hand, with the chain rule.** $\partial o / \partial n = 1 - o^2$; a sum
+# passes its gradient to both inputs unchanged; a product sends each input the
+# other input times the gradient.
+
+# %%
+neuron = build_neuron()
+x1, w1, x2, w2, b = (neuron[name] for name in LEAVES)
+x1w1, x2w2, s, n, o = (neuron[name] for name in ("x1*w1", "x2*w2", "s", "n", "o"))
+o.grad = 1.0
+n.grad = (1 - o.data**2) * o.grad    # tanh'(n) = 1 - tanh(n)^2
+s.grad = n.grad                      # n = s + b
+b.grad = n.grad
+x1w1.grad = s.grad                   # s = x1*w1 + x2*w2
+x2w2.grad = s.grad
+x1.grad = w1.data * x1w1.grad        # x1*w1
+w1.grad = x1.data * x1w1.grad
+x2.grad = w2.data * x2w2.grad        # x2*w2
+w2.grad = x2.data * x2w2.grad
+show_leaf_grads(neuron)
+print("saved", save_text(to_mermaid(neuron["o"]), "ch02_neuron_by_hand.mmd").name)
+
+# %% [markdown]
+# **(c) A backward pass by hand.** Seed $\partial o / \partial o = 1$, then let each
+# node hand its gradient to its children through the local derivatives it stored:
+# `child.grad += local * node.grad`. The order matters: a node passes its gradient
+# on only after it has received all of it.
+
+
+# %%
+def push(node: Value) -> None:
+    for child, local in zip(node.children, node.local_grads):
+        child.grad += local * node.grad
+
+
+neuron = build_neuron()
+neuron["o"].grad = 1.0
+for name in ("o", "n", "s", "x1*w1", "x2*w2"):
+    push(neuron[name])
+show_leaf_grads(neuron)
+print("saved", save_text(to_mermaid(neuron["o"]), "ch02_neuron_manual.mmd").name)
+
+# %% [markdown]
+# **(d) `backward()`.** The same loop, over every node in reverse topological order.
+
+# %%
+neuron = build_neuron()
+neuron["o"].backward()
+print("topological order:", " ".join(v.label for v in topological_order(neuron["o"])))
+show_leaf_grads(neuron)
+print("saved", save_text(to_mermaid(neuron["o"]), "ch02_neuron_backward.mmd").name)
+
+# %% [markdown]
+# **(e) tanh spelled out with exp and division.** A bigger graph, the same leaf
+# gradients. Note that `e` feeds two nodes, so its gradient is a sum of two parts.
+
+# %%
+spelled = build_neuron(tanh_as_exp=True)
+spelled["o"].backward()
+print(f"o = {spelled['o'].data:.4f}, e.grad = {spelled['e'].grad:.4f}")
+show_leaf_grads(spelled)
+same = all(abs(spelled[k].grad - neuron[k].grad) < 1e-12 for k in LEAVES)
+print("same leaf gradients as with tanh:", same)
+# Fifteen steps from leaf to output are too many side by side: draw this one top-down.
+diagram = to_mermaid(spelled["o"], direction="TB")
+print("saved", save_text(diagram, "ch02_neuron_exp.mmd").name)
+
+# %% [markdown]
+# ## 4. Why topological order
+#
+# A naive recursive backward pushes a node's gradient on every time it is reached.
+# When an interior node is used more than once, that is wrong.
+
+
+# %%
+def naive_backward(node: Value) -> None:
+    for child, local in zip(node.children, node.local_grads):
+        child.grad += local * node.grad
+    for child in node.children:
+        naive_backward(child)
+
+
+def build_reuse(y_first: bool = False) -> tuple[Value, Value, Value]:
+    x = Value(2.0, label="x")
+    y = x + 1
+    y.label = "y"
+    yy = y * y
+    yy.label = "y*y"
+    L = y + yy if y_first else yy + y
+    L.label = "L"
+    return x, y, L
+
+
+for y_first in (False, True):
+    x, y, L = build_reuse(y_first)
+    L.grad = 1.0
+    naive_backward(L)
+    print(f"naive, L = {'y + y*y' if y_first else 'y*y + y'}:  dL/dx = {x.grad:.1f}")
+x, y, L = build_reuse()
+L.backward()
+print(f"backward():            dL/dx = {x.grad:.1f}  (by hand: 2y + 1 = {2 * y.data + 1:.1f})")
+print("saved", save_text(to_mermaid(L), "ch02_reuse.mmd").name)
+
+# %% [markdown]
+# `backward()` finds the order with an explicit stack, not recursion, so a graph
+# 100,000 operations deep is no problem.
+
+# %%
+x = Value(1.0, label="x")
+y = x
+for _ in range(100_000):
+    y = y + x
+y.backward()
+print(f"y = {y.data:.0f}, dy/dx = {x.grad:.0f}")
+try:
+    y.grad = 1.0
+    naive_backward(y)
+except RecursionError:
+    print("naive_backward: RecursionError")
+
+# %% [markdown]
+# ## 5. Leaves accumulate
+#
+# Leaf gradients add up across `backward()` calls, as in PyTorch; interior
+# gradients are recomputed each time. Zero the leaves between steps.
+
+# %%
+w = Value(2.0, label="w")
+h = w * 3
+loss = h * h
+loss.backward()
+print(f"after one backward():    w.grad = {w.grad:5.1f}, h.grad = {h.grad:5.1f}")
+loss.backward()
+print(f"after two backward():    w.grad = {w.grad:5.1f}, h.grad = {h.grad:5.1f}")
+w.grad = 0.0
+loss.backward()
+print(f"zeroed, then backward(): w.grad = {w.grad:5.1f}, h.grad = {h.grad:5.1f}")
+
+# %% [markdown]
+# ## 6. The same neuron in PyTorch
+#
+# PyTorch is optional here (`pip install torch`); with it, its autograd agrees
+# with ours.
+
+# %%
+try:
+    import torch
+except ImportError:
+    print("PyTorch is not installed; skipping the comparison")
+else:
+    leaves = {name: torch.tensor(neuron[name].data, dtype=torch.float64, requires_grad=True)
+              for name in LEAVES}
+    o = torch.tanh(leaves["x1"] * leaves["w1"] + leaves["x2"] * leaves["w2"] + leaves["b"])
+    o.backward()
+    biggest = max(abs(leaves[k].grad.item() - neuron[k].grad) for k in LEAVES)
+    print(f"PyTorch: o = {o.item():.4f}, largest difference from ours: {biggest:.1e}")
+
+# %% [markdown]
+# ## 7. Too big to draw
+#
+# A drawing of more than 40 values is unreadable, so the library refuses.
+
+# %%
+terms = [Value(float(i), label=f"t{i}") for i in range(30)]
+total = terms[0]
+for term in terms[1:]:
+    total = total + term
+try:
+    to_mermaid(total)
+except GraphTooLargeError as err:
+    print("GraphTooLargeError:", err)

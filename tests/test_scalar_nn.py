@@ -148,3 +148,9 @@ def test_svg_drawing_is_reproducible(tmp_path, monkeypatch):
     plt.close("all")
     assert first == second
     assert b"tanh" in first or b"<path" in first
+
+
+def test_mermaid_direction():
+    assert to_mermaid(_neuron_graph(), direction="TB").startswith("flowchart TB\n")
+    with pytest.raises(ValueError, match="direction"):
+        to_mermaid(_neuron_graph(), direction="diagonal")

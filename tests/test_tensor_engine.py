@@ -231,3 +231,14 @@ def test_shape_errors_name_both_shapes_and_the_op():
         Tensor(np.ones(3), requires_grad=True).backward()
     with pytest.raises(ValueError, match="targets"):
         cross_entropy(Tensor(np.ones((2, 3))), np.array([0, 3]))
+
+
+def test_numbers_take_the_tensors_dtype():
+    x = Tensor([1.0, 1.0, 1.0], dtype=np.float64)
+    assert (x * 0.1).data[0] == 0.1           # not rounded to float32 on the way
+    assert x.mean().item() == 1.0
+
+
+def test_relu_gives_positive_zero():
+    out = Tensor([-2.0, 3.0]).relu().data
+    assert out.tolist() == [0.0, 3.0] and not np.signbit(out[0])

@@ -19,7 +19,7 @@ class Split:
 
 # --8<-- [start:digits]
 def load_digits(test_fraction: float = 0.2, seed: int = 0, images: bool = False) -> Split:
-    """1,797 handwritten digits (8×8 pixels, 16 grey levels), split train/test.
+    """1,797 handwritten digits (8×8 pixels, each a count from 0 to 16), split train/test.
 
     The data are the UCI "Optical Recognition of Handwritten Digits" test set,
     shipped inside scikit-learn. Pixels are scaled to [0, 1]. A seeded shuffle

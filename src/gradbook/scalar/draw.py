@@ -40,10 +40,14 @@ def _text(v: Value, precision: int) -> tuple[str, str, str]:
 
 
 # --8<-- [start:mermaid]
-def to_mermaid(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> str:
-    """The graph that computes ``root`` as a Mermaid flowchart, left to right."""
+def to_mermaid(root: Value, max_nodes: int = MAX_NODES, precision: int = 4,
+               direction: str = "LR") -> str:
+    """The graph that computes ``root`` as a Mermaid flowchart (``LR``: left to right,
+    ``TB``: top to bottom, better for long chains on a narrow page)."""
+    if direction not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"direction must be LR, TB, RL or BT, got {direction!r}")
     graph = _collect(root, max_nodes)
-    lines = ["flowchart LR"]
+    lines = [f"flowchart {direction}"]
     edges = []
     for v in graph.values:
         vid = graph.ids[v]
@@ -77,6 +81,15 @@ def _layout(graph: _Graph) -> tuple[dict[object, tuple[float, float]], int]:
             depth[v] = op_depth + 1
         else:
             depth[v] = 0
+    # Move each leaf right, to just before the first operation that reads it, so a
+    # constant used late does not stretch an edge across the whole picture.
+    first_use: dict[Value, int] = {}
+    for v in graph.values:
+        for c in v.children:
+            if not c.children:
+                column = depth[("op", v)] - 1
+                first_use[c] = min(first_use.get(c, column), column)
+    depth.update(first_use)
     columns: dict[int, list[object]] = {}
     for node in depth:
         columns.setdefault(depth[node], []).append(node)
@@ -84,11 +97,15 @@ def _layout(graph: _Graph) -> tuple[dict[object, tuple[float, float]], int]:
     for col in sorted(columns):
         nodes = columns[col]
         if col > 0:                              # barycentre of what feeds each node
-            def inputs(node):
+            def height(node) -> float:
                 if isinstance(node, tuple):
-                    return [pos[c] for c in node[1].children]
-                return [pos[("op", node)]]
-            nodes.sort(key=lambda n: -sum(p[1] for p in inputs(n)) / len(inputs(n)))
+                    feeds = [pos[c][1] for c in node[1].children]
+                elif node.children:
+                    feeds = [pos[("op", node)][1]]
+                else:
+                    feeds = [0.0]                # a leaf: nothing to its left yet
+                return -sum(feeds) / len(feeds)
+            nodes.sort(key=height)
         for row, node in enumerate(nodes):
             pos[node] = (float(col), (len(nodes) - 1) / 2 - row)
     return pos, max(columns) + 1
@@ -119,11 +136,14 @@ def to_figure(root: Value, max_nodes: int = MAX_NODES, precision: int = 4):
             ox, oy = pos[("op", v)]
             ax.text(ox * x_scale, oy, v.op, ha="center", va="center", fontsize=9,
                     bbox=circle, zorder=3)
-            for start, end in [*((pos[c], (ox, oy)) for c in v.children), ((ox, oy), (x, y))]:
+            # Shrink each arrow by about half a box (values) or a circle (ops), in points,
+            # so that heads stop at the edge instead of hiding under the box.
+            edges = [(pos[c], (ox, oy), 34, 12) for c in v.children] + [((ox, oy), (x, y), 12, 36)]
+            for start, end, shrink_a, shrink_b in edges:
                 ax.add_patch(FancyArrowPatch((start[0] * x_scale, start[1]),
                                              (end[0] * x_scale, end[1]),
-                                             arrowstyle="-|>", mutation_scale=10,
-                                             color="#78909c", shrinkA=28, shrinkB=22, zorder=1))
+                                             arrowstyle="-|>", mutation_scale=10, color="#78909c",
+                                             shrinkA=shrink_a, shrinkB=shrink_b, zorder=1))
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(-0.8, (n_cols - 1) * x_scale + 0.8)
     ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)

@@ -2,7 +2,7 @@
 
 Each is one node in the graph with a hand-written backward, because each is a hot
 spot of training: a fused cross-entropy avoids half a dozen intermediate arrays,
-and convolution as a matrix product (im2col) turns a six-deep loop into one call
+and convolution as a matrix product (im2col) turns a seven-deep loop into one call
 to the BLAS library numpy uses.
 """
 
@@ -57,7 +57,7 @@ def cross_entropy(logits: Tensor, targets: np.ndarray | Tensor) -> Tensor:
 
 
 # --8<-- [start:im2col]
-def _im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int):
+def im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int):
     """Every ``kh×kw`` patch of every image, laid out as one row of a matrix.
 
     ``x`` is ``(N, C, H, W)``. Returns ``cols`` of shape ``(N·OH·OW, C·kh·kw)`` and
@@ -76,8 +76,8 @@ def _im2col(x: np.ndarray, kh: int, kw: int, stride: int, padding: int):
     return patches.reshape(n * oh * ow, c * kh * kw), oh, ow
 
 
-def _col2im(cols: np.ndarray, x_shape, kh: int, kw: int, stride: int, padding: int, oh, ow):
-    """The adjoint of :func:`_im2col`: add each patch's gradient back where it came from."""
+def col2im(cols: np.ndarray, x_shape, kh: int, kw: int, stride: int, padding: int, oh, ow):
+    """The adjoint of :func:`im2col`: add each patch's gradient back where it came from."""
     n, c, h, w = x_shape
     grad = np.zeros((n, c, h + 2 * padding, w + 2 * padding), dtype=cols.dtype)
     cols = cols.reshape(n, oh, ow, c, kh, kw)
@@ -102,7 +102,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
         raise ValueError(f"conv2d: input {x.shape} and weight {weight.shape} are not compatible "
                          "(need (N, C, H, W) and (F, C, kh, kw))")
     f, c, kh, kw = weight.shape
-    cols, oh, ow = _im2col(x.data, kh, kw, stride, padding)
+    cols, oh, ow = im2col(x.data, kh, kw, stride, padding)
     w2 = weight.data.reshape(f, -1)
     out = cols @ w2.T                                            # (N·OH·OW, F)
     if bias is not None:
@@ -113,7 +113,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: int = 
     def backward(g):
         g2 = g.transpose(0, 2, 3, 1).reshape(-1, f)              # (N·OH·OW, F)
         grad_w = (g2.T @ cols).reshape(weight.shape)
-        grad_x = _col2im(g2 @ w2, x.shape, kh, kw, stride, padding, oh, ow)
+        grad_x = col2im(g2 @ w2, x.shape, kh, kw, stride, padding, oh, ow)
         grad_b = g2.sum(axis=0) if bias is not None else None
         return grad_x, grad_w, grad_b
 

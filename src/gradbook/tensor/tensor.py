@@ -142,7 +142,7 @@ class Tensor:
     def _lift(self, other: Tensor | ArrayLike) -> Tensor:
         if isinstance(other, Tensor):
             return other
-        return Tensor(np.asarray(other, dtype=self.data.dtype))
+        return Tensor(other, dtype=self.data.dtype)     # a number takes this tensor's dtype
 
     def _broadcast(self, op: str, other: Tensor) -> tuple[int, ...]:
         try:
@@ -238,7 +238,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         mask = self.data > 0
-        return Tensor._make(self.data * mask, (self,), lambda g: (g * mask,), "relu")
+        return Tensor._make(np.where(mask, self.data, 0), (self,), lambda g: (g * mask,), "relu")
 
     def sigmoid(self) -> Tensor:
         # 1/(1+e^-x) written with tanh, which never overflows: s = (1 + tanh(x/2)) / 2
@@ -349,7 +349,7 @@ class Tensor:
                 raise RuntimeError(f"backward: pass a gradient for a non-scalar of shape {self.shape}")
             grad = np.ones_like(self.data)
         grads: dict[int, np.ndarray] = {id(self): np.asarray(grad, dtype=self.data.dtype)}
-        for node in reversed(_topological_order(self)):
+        for node in reversed(topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
@@ -363,7 +363,8 @@ class Tensor:
     # --8<-- [end:backward]
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
+# --8<-- [start:topo]
+def topological_order(root: Tensor) -> list[Tensor]:
     """Nodes that need a gradient, children before parents (iterative depth-first search)."""
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -379,3 +380,4 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         stack.append((node, True))
         stack.extend((c, False) for c in node._children if c.requires_grad and id(c) not in visited)
     return order
+# --8<-- [end:topo]

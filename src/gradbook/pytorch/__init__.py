@@ -1,0 +1,1 @@
+"""Chapter 6: the ideas of Chapters 1–5, written with PyTorch."""

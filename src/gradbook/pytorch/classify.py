@@ -1,0 +1,91 @@
+"""Non-linear models in PyTorch: a hidden layer, XOR, and a safe way to save them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+# --8<-- [start:mlp]
+def mlp(sizes: list[int], seed: int = 0) -> nn.Sequential:
+    """Linear layers of the given sizes with ReLU between them (none after the last)."""
+    torch.manual_seed(seed)
+    layers: list[nn.Module] = []
+    for i, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(nin, nout))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+# --8<-- [end:mlp]
+
+
+# --8<-- [start:train]
+def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module,
+          steps: int = 500, lr: float = 0.05) -> list[float]:
+    """Full-batch training with Adam: forward, loss, backward, step — ``steps`` times."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        loss = loss_fn(model(X), y)           # forward
+        opt.zero_grad()                       # clear last step's gradients
+        loss.backward()                       # backward
+        opt.step()                            # update
+        losses.append(loss.item())
+    return losses
+# --8<-- [end:train]
+
+
+# --8<-- [start:xor]
+XOR_X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+
+
+def train_xor(hidden: int = 8, steps: int = 500, lr: float = 0.05, seed: int = 0
+              ) -> tuple[nn.Sequential, list[float]]:
+    """XOR: four points no straight line separates, and a hidden layer that can."""
+    model = mlp([2, hidden, 1], seed=seed)
+    # BCEWithLogitsLoss = sigmoid + binary cross-entropy, computed stably in one step.
+    losses = train(model, XOR_X, XOR_Y, nn.BCEWithLogitsLoss(), steps=steps, lr=lr)
+    return model, losses
+# --8<-- [end:xor]
+
+
+# --8<-- [start:save_load]
+def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
+    """Save only the tensors (``state_dict``), atomically: temporary file, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
+    """Load tensors saved by :func:`save_weights`, refusing anything that would run code.
+
+    ``weights_only=True`` makes ``torch.load`` unpickle only tensors and plain
+    containers; a file that smuggles in a callable is rejected before it runs.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such weights file")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
+        raise ValueError(f"{path}: not a safe weights file ({type(exc).__name__})") from exc
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ValueError(f"{path}: weights do not fit this model: {exc}") from None
+    return model
+# --8<-- [end:save_load]

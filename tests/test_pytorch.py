@@ -1,0 +1,145 @@
+"""Unit tests of gradbook.device and gradbook.pytorch (Chapter 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gradbook import device  # noqa: E402
+from gradbook.data import load_digits  # noqa: E402
+from gradbook.manual import fit as manual_fit, line_data, make_memory_data  # noqa: E402
+from gradbook.pytorch.classify import (  # noqa: E402
+    XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
+from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module  # noqa: E402
+from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models  # noqa: E402
+
+
+# Devices
+
+
+def test_pick_defaults_to_the_best_available(monkeypatch):
+    monkeypatch.delenv("GRADBOOK_DEVICE", raising=False)
+    expected = "cuda" if torch.cuda.is_available() else (
+        "mps" if torch.backends.mps.is_available() else "cpu")
+    assert device.pick().type == expected
+
+
+def test_pick_prefers_the_argument_then_the_environment(monkeypatch):
+    monkeypatch.setenv("GRADBOOK_DEVICE", "cpu")
+    assert device.pick() == torch.device("cpu")
+    monkeypatch.setenv("GRADBOOK_DEVICE", "nonsense")
+    assert device.pick("cpu") == torch.device("cpu")        # the argument wins
+    with pytest.raises(ValueError, match=r"unknown device 'nonsense' \(from \$GRADBOOK_DEVICE\)"):
+        device.pick()
+
+
+def test_pick_refuses_missing_hardware(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        device.pick("cuda")
+    with pytest.raises(ValueError, match="MPS is not available"):
+        device.pick("mps")
+    assert device.pick() == torch.device("cpu")
+
+
+def test_pick_prefers_cuda_then_mps(monkeypatch):
+    monkeypatch.delenv("GRADBOOK_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert device.pick().type == "mps"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert device.pick().type == "cuda"
+
+
+# Regression: the numbers agree with Chapter 1
+
+
+def test_torch_by_hand_matches_chapter_1():
+    x, y = line_data()
+    ours = manual_fit(x, y, lr=0.1, epochs=500)
+    w, b, losses = fit_by_hand(*as_tensors(x, y), lr=0.1, epochs=500)
+    np.testing.assert_allclose(losses, ours.losses[:500], rtol=1e-9, atol=1e-14)
+    assert w.item() == pytest.approx(ours.params.w.item(), abs=1e-12)
+    assert b.item() == pytest.approx(ours.params.b, abs=1e-12)
+
+
+def test_module_with_sgd_matches_by_hand_and_adam_learns_memory():
+    x, y = as_tensors(*line_data())
+    _, _, by_hand = fit_by_hand(x, y)
+    model, losses = fit_module(x, y, "sgd")
+    np.testing.assert_allclose(losses, by_hand, rtol=1e-9, atol=1e-14)
+    assert model.weight.item() == pytest.approx(2.0, abs=1e-3)
+    X, Y = as_tensors(*make_memory_data(n=100, noise=0.1, seed=0))
+    model, _ = fit_module(X, Y, "adam", lr=0.05, epochs=2000)
+    np.testing.assert_allclose(model.weight.detach().numpy().ravel(), [1.5, 0.8], atol=0.05)
+    with pytest.raises(ValueError, match="optimizer"):
+        fit_module(x, y, "lbfgs")
+
+
+# Non-linearity, XOR, saving
+
+
+def test_stacked_linear_layers_are_one_linear_map():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Linear(5, 2)).double()
+    W = net[1].weight @ net[0].weight
+    b = net[1].weight @ net[0].bias + net[1].bias
+    x = torch.randn(4, 3, dtype=torch.float64)
+    torch.testing.assert_close(net(x), x @ W.T + b)
+
+
+def test_a_hidden_layer_fits_a_curve_a_line_cannot():
+    x = torch.linspace(-1, 1, 64).reshape(-1, 1)
+    y = x ** 2
+    line = train(mlp([1, 1]), x, y, torch.nn.MSELoss(), steps=500, lr=0.05)[-1]
+    curve = train(mlp([1, 32, 1]), x, y, torch.nn.MSELoss(), steps=500, lr=0.01)[-1]
+    assert line > 0.08 and curve < 1e-3
+
+
+def test_xor_is_learned():
+    model, losses = train_xor()
+    with torch.no_grad():
+        predictions = (model(XOR_X) > 0).float()
+    assert torch.equal(predictions, XOR_Y)
+    assert losses[-1] < losses[0] / 100
+
+
+def test_save_and_load_weights(tmp_path):
+    model, _ = train_xor(steps=50)
+    path = save_weights(model, tmp_path / "xor.pt")
+    fresh = load_weights(mlp([2, 8, 1], seed=99), path)
+    with torch.no_grad():
+        assert torch.equal(model(XOR_X), fresh(XOR_X))
+    assert [p.name for p in tmp_path.iterdir()] == ["xor.pt"]
+    with pytest.raises(ValueError, match="do not fit"):
+        load_weights(mlp([2, 4, 1]), path)
+    with pytest.raises(FileNotFoundError):
+        load_weights(model, tmp_path / "missing.pt")
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (print, ("this ran while loading",))
+
+
+def test_a_pickle_that_runs_code_is_refused(tmp_path, capsys):
+    path = tmp_path / "evil.pt"
+    torch.save({"weight": _Exploit()}, path)
+    with pytest.raises(ValueError, match="not a safe weights file"):
+        load_weights(mlp([2, 8, 1]), path)
+    assert "this ran" not in capsys.readouterr().out
+
+
+# Side by side
+
+
+def test_gradbook_and_torch_give_the_same_losses():
+    d = load_digits()
+    X, y = d.X_train[:128], d.y_train[:128]
+    ours, theirs = twin_models([64, 32, 10], seed=0)
+    losses_ours = train_ours(ours, X, y, steps=20)
+    losses_torch = train_torch(theirs, X, y, steps=20)
+    np.testing.assert_allclose(losses_ours, losses_torch, rtol=0, atol=1e-5)
+    assert losses_ours[-1] < losses_ours[0]
