@@ -11,7 +11,230 @@
 # ---
 
 # %% [markdown]
-# # Placeholder
+# # Lab 6 — PyTorch
+#
+# The ideas of Chapters 1–5, written with PyTorch: autograd on Chapter 1's line,
+# `nn.Linear` with `torch.optim`, a hidden layer that bends, XOR, saving weights
+# safely, choosing a device, and our own engine racing PyTorch from identical
+# weights. Run it as a script (`python snippets/ch06_pytorch.py`) or open it as a
+# notebook; it prints the numbers Chapter 6 quotes and draws its two figures.
 
 # %%
-print("coming")
+import copy
+import pickle
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+
+from gradbook.data import load_digits
+from gradbook.device import pick
+from gradbook.figures import save_svg
+from gradbook.manual import fit, line_data, make_memory_data
+from gradbook.pytorch.classify import (
+    XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
+from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module
+from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models
+
+_ = torch.manual_seed(0)   # the few random draws below are the same on every run
+
+# %% [markdown]
+# ## 1. Autograd on Chapter 1's line
+#
+# Tensors created with `requires_grad=True` record every operation done with them;
+# `loss.backward()` walks that record backwards and leaves $\partial L/\partial w$
+# in `w.grad`. At $w = b = 0$ we should get Chapter 1's hand-derived $-35$ and $-12$.
+
+# %%
+x, y = as_tensors(*line_data())          # float64, like Chapter 1's numpy arrays
+w = torch.zeros(1, 1, dtype=torch.float64, requires_grad=True)
+b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+loss = ((x @ w + b - y) ** 2).mean()
+loss.backward()
+print(f"loss {loss.item():.1f}, dL/dw = {w.grad.item():.1f}, dL/db = {b.grad.item():.1f}")
+
+# %% [markdown]
+# Now the whole of Chapter 1's training run, 500 epochs at learning rate 0.1, with
+# autograd computing the gradients and us doing the update by hand. Chapter 1's
+# numpy version runs beside it: the two loss curves should be the same numbers.
+
+# %%
+chapter1 = fit(*line_data(), lr=0.1, epochs=500)
+w, b, by_hand = fit_by_hand(x, y, lr=0.1, epochs=500)
+final = ((x @ w + b - y) ** 2).mean().item()
+gap = np.max(np.abs(np.array(chapter1.losses[:500]) - np.array(by_hand)))
+print(f"Chapter 1 (numpy):  w = {chapter1.params.w.item():.6f}, b = {chapter1.params.b:.6f}, "
+      f"final loss {chapter1.losses[-1]:.3e}")
+print(f"PyTorch (autograd): w = {w.item():.6f}, b = {b.item():.6f}, final loss {final:.3e}")
+print(f"largest difference between the loss curves: {gap:.1e}")
+
+# %% [markdown]
+# ## 2. Modules and optimizers
+#
+# The same model as a module, trained by an optimizer. SGD retraces the by-hand
+# loop; Adam, with the same learning rate, takes a different path.
+
+# %%
+for name in ("sgd", "adam"):
+    model, losses = fit_module(x, y, name, lr=0.1, epochs=500)
+    print(f"{name:4s}: w = {model.weight.item():.4f}, b = {model.bias.item():.4f}, "
+          f"loss at epoch 10 {losses[10]:.2e}, at epoch 499 {losses[-1]:.2e}")
+
+# %% [markdown]
+# ## 3. Two features: memory use
+#
+# Chapter 1's synthetic server data hide $w = (1.5, 0.8)$ and $b = 0.5$.
+
+# %%
+X_mem, y_mem = as_tensors(*make_memory_data(n=100, noise=0.1, seed=0))
+memory_model, memory_losses = fit_module(X_mem, y_mem, "adam", lr=0.05, epochs=2000)
+w1, w2 = memory_model.weight.detach().ravel().tolist()
+print(f"Adam: w1 = {w1:.3f}, w2 = {w2:.3f}, b = {memory_model.bias.item():.3f}, "
+      f"final loss {memory_losses[-1]:.3e}")
+
+# %% [markdown]
+# ## 4. A hidden layer and ReLU
+#
+# Two linear layers in a row are one linear layer in disguise:
+# $W_2(W_1 x + b_1) + b_2 = (W_2 W_1)x + (W_2 b_1 + b_2)$.
+
+# %%
+stack = nn.Sequential(nn.Linear(3, 5), nn.Linear(5, 2)).double()
+W = stack[1].weight @ stack[0].weight
+b_one = stack[1].weight @ stack[0].bias + stack[1].bias
+inputs = torch.randn(4, 3, dtype=torch.float64)
+with torch.no_grad():
+    print("two layers equal one:", torch.allclose(stack(inputs), inputs @ W.T + b_one))
+
+# %% [markdown]
+# So a straight line is all a stack of linear layers can fit. A ReLU between them
+# lets the network bend: fit $y = x^2$ on $[-1, 1]$.
+
+# %%
+x_curve = torch.linspace(-1, 1, 64).reshape(-1, 1)
+y_curve = x_curve ** 2
+line_model = mlp([1, 1])
+line_losses = train(line_model, x_curve, y_curve, nn.MSELoss(), steps=500, lr=0.05)
+curve_model = mlp([1, 32, 1])
+curve_losses = train(curve_model, x_curve, y_curve, nn.MSELoss(), steps=500, lr=0.01)
+print(f"final loss, linear model [1, 1]:        {line_losses[-1]:.4f}")
+print(f"final loss, hidden layer [1, 32, 1]:    {curve_losses[-1]:.1e}")
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8))
+grid = torch.linspace(-1.1, 1.1, 221, dtype=torch.float64).reshape(-1, 1)
+with torch.no_grad():   # evaluate float64 copies, so the drawing does not hang on rounding
+    line_pred = copy.deepcopy(line_model).double()(grid)
+    curve_pred = copy.deepcopy(curve_model).double()(grid)
+left.scatter(x_curve.ravel(), y_curve.ravel(), s=12, color="black", zorder=3,
+             label="data: y = x²")
+left.plot(grid.ravel(), line_pred.ravel(), label="linear, [1, 1]")
+left.plot(grid.ravel(), curve_pred.ravel(), label="hidden layer, [1, 32, 1]")
+left.set_xlabel("x")
+left.set_ylabel("y")
+left.set_title("What each model learned")
+left.legend()
+right.semilogy(line_losses, label="linear, [1, 1]")
+right.semilogy(curve_losses, label="hidden layer, [1, 32, 1]")
+right.set_xlabel("step")
+right.set_ylabel("MSE loss (log scale)")
+right.set_title("Training loss, Adam")
+right.legend()
+print("saved", save_svg(fig, "ch06_curve.svg").name)
+
+# %% [markdown]
+# ## 5. XOR
+#
+# Four points that no straight line separates. A hidden layer of 8 ReLU units
+# learns them; `BCEWithLogitsLoss` turns the single output into a probability.
+
+# %%
+xor_model, xor_losses = train_xor()
+with torch.no_grad():
+    predictions = (xor_model(XOR_X) > 0).int().ravel().tolist()
+print("predictions:", predictions, " targets:", XOR_Y.int().ravel().tolist())
+print(f"loss: {xor_losses[0]:.3f} at the start, {xor_losses[-1]:.1e} after 500 steps")
+
+# %%
+steps = torch.linspace(-0.5, 1.5, 101, dtype=torch.float64)
+gx, gy = torch.meshgrid(steps, steps, indexing="xy")
+points = torch.stack([gx.ravel(), gy.ravel()], dim=1)
+with torch.no_grad():
+    probability = torch.sigmoid(copy.deepcopy(xor_model).double()(points)).reshape(gx.shape)
+fig, ax = plt.subplots(figsize=(5.2, 4.4))
+filled = ax.contourf(gx.numpy(), gy.numpy(), probability.numpy(),
+                     levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
+ax.contour(gx.numpy(), gy.numpy(), probability.numpy(), levels=[0.5], colors="black",
+           linewidths=1.5)
+for label, marker, color in ((0, "o", "tab:blue"), (1, "^", "tab:red")):
+    mask = XOR_Y.ravel() == label
+    ax.scatter(XOR_X[mask, 0], XOR_X[mask, 1], s=120, marker=marker, color=color,
+               edgecolor="black", zorder=3, label=f"target {label}")
+fig.colorbar(filled, ax=ax, label="predicted probability of 1")
+ax.set_xlabel("first input")
+ax.set_ylabel("second input")
+ax.set_title("XOR, as a [2, 8, 1] network sees it")
+ax.grid(False)
+ax.set_aspect("equal")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+print("saved", save_svg(fig, "ch06_xor.svg").name)
+
+
+# %% [markdown]
+# ## 6. Saving and loading, safely
+#
+# `save_weights` writes only the `state_dict` (names to tensors); `load_weights`
+# reads it with `weights_only=True` into a fresh model. A file whose pickle would
+# call a function while loading is refused, and the function never runs.
+
+# %%
+class RunsCode:
+    def __reduce__(self):
+        return (print, ("this ran while loading!",))
+
+
+with tempfile.TemporaryDirectory() as folder:
+    path = save_weights(xor_model, Path(folder) / "xor.pt")
+    fresh = load_weights(mlp([2, 8, 1], seed=99), path)
+    with torch.no_grad():
+        print("same predictions after loading:", torch.equal(xor_model(XOR_X), fresh(XOR_X)))
+    print("plain pickle runs the code:")
+    pickle.loads(pickle.dumps(RunsCode()))
+    evil = Path(folder) / "evil.pt"
+    torch.save({"0.weight": RunsCode()}, evil)
+    try:
+        load_weights(mlp([2, 8, 1]), evil)
+    except ValueError as err:
+        print("load_weights refuses:", str(err).removeprefix(f"{evil}: "))
+
+# %% [markdown]
+# ## 7. Devices
+#
+# `pick()` chooses CUDA, then Apple's MPS, then the CPU; an argument or
+# `$GRADBOOK_DEVICE` overrides it. What this machine would use:
+
+# %%
+print("pick() on this machine:", pick())
+try:
+    pick("gpu")
+except ValueError as err:
+    print("pick('gpu'):", err)
+
+# %% [markdown]
+# ## 8. Side by side: gradbook.tensor and PyTorch
+#
+# The same 64→32→10 network in both libraries, from identical weights, trained for
+# 20 steps of SGD with momentum on the first 128 training digits.
+
+# %%
+digits = load_digits()
+ours, theirs = twin_models([64, 32, 10], seed=0)
+losses_ours = train_ours(ours, digits.X_train[:128], digits.y_train[:128], steps=20)
+losses_torch = train_torch(theirs, digits.X_train[:128], digits.y_train[:128], steps=20)
+gap = np.max(np.abs(np.array(losses_ours) - np.array(losses_torch)))
+print(f"gradbook.tensor: {losses_ours[0]:.4f} -> {losses_ours[-1]:.4f}")
+print(f"PyTorch:         {losses_torch[0]:.4f} -> {losses_torch[-1]:.4f}")
+print(f"largest difference over 20 steps: {gap:.1e}")

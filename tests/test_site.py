@@ -15,7 +15,7 @@ SNIPPETS = sorted((ROOT / "snippets").glob("ch[0-9][0-9]_*.py"))
 
 def test_build_has_no_warnings(built_site):
     _, log = built_site
-    warnings = [line for line in log.splitlines() if re.match(r"^(WARNING|ERROR)\b", line)]
+    warnings = [line for line in log.splitlines() if re.match(r"^(WARNING|ERROR)\s+-\s", line)]
     assert warnings == []
 
 

@@ -41,6 +41,7 @@ def pick(preferred: str | torch.device | None = None) -> torch.device:
         raise ValueError(f"device {choice!r} (from {source}) asked for, but Apple MPS is not "
                          "available on this machine")
     elif device.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"unsupported device {choice!r} (from {source}); use cpu, cuda or mps")
+        raise ValueError(f"unsupported device {choice!r} (from {source}); use cpu, cuda, cuda:N "
+                         "or mps")
     return device
 # --8<-- [end:pick]
