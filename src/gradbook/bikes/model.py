@@ -1,0 +1,128 @@
+"""Training a bike-rental model in PyTorch: mini-batches, a device, a test RMSE."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from gradbook.bikes.data import Normalizer, load_hours, make_features, split
+from gradbook.device import pick
+
+
+@dataclass
+class Config:
+    """Everything that decides a training run; saved with the model."""
+
+    model: str = "mlp"            # "linear" or "mlp"
+    epochs: int = 20
+    batch_size: int = 64
+    lr: float = 1e-3
+    seed: int = 0
+    cyclic_hour: bool = False
+    hidden: int = 64
+    test_fraction: float = 0.2
+
+    def check(self) -> None:
+        if self.model not in ("linear", "mlp"):
+            raise ValueError(f"model must be 'linear' or 'mlp', got {self.model!r}")
+        for name in ("epochs", "batch_size", "hidden"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise ValueError(f"lr must be a positive number, got {self.lr}")
+
+
+# --8<-- [start:models]
+def build_model(config: Config, n_features: int) -> nn.Module:
+    """A straight line through the features, or an MLP with two hidden layers."""
+    torch.manual_seed(config.seed)
+    if config.model == "linear":
+        return nn.Linear(n_features, 1)
+    h = config.hidden
+    return nn.Sequential(nn.Linear(n_features, h), nn.ReLU(),
+                         nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 1))
+# --8<-- [end:models]
+
+
+@dataclass
+class Result:
+    model: nn.Module
+    inputs: Normalizer
+    target: Normalizer
+    config: Config
+    train_losses: list[float] = field(default_factory=list)
+    test_losses: list[float] = field(default_factory=list)
+    test_rmse: float = float("nan")
+    baseline_rmse: float = float("nan")
+
+
+def rmse(pred: np.ndarray, actual: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(actual)) ** 2)))
+
+
+# --8<-- [start:train]
+def train(data, config: Config, device: str | None = None,
+          on_epoch: Callable[[int, float, float], None] | None = None) -> Result:
+    """Load (``data``: a path, or a table from ``load_hours``), split, normalise, train
+    with mini-batches, and measure the test RMSE."""
+    config.check()
+    dev = pick(device)
+    table = data if isinstance(data, dict) else load_hours(data)
+    X = make_features(table, config.cyclic_hour)
+    y = table["cnt"].reshape(-1, 1)
+    train_idx, test_idx = split(len(X), config.test_fraction, config.seed)
+    inputs = Normalizer.fit(X[train_idx])           # statistics of the training split only
+    target = Normalizer.fit(y[train_idx])
+    X_train = torch.from_numpy(inputs.transform(X[train_idx]))
+    y_train = torch.from_numpy(target.transform(y[train_idx]))
+    X_test = torch.from_numpy(inputs.transform(X[test_idx])).to(dev)
+    y_test = torch.from_numpy(target.transform(y[test_idx])).to(dev)
+
+    model = build_model(config, X.shape[1]).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    loss_fn = nn.MSELoss()
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=config.batch_size,
+                        shuffle=True, generator=torch.Generator().manual_seed(config.seed))
+    result = Result(model, inputs, target, config)
+    for epoch in range(config.epochs):
+        model.train()
+        total = 0.0
+        for xb, yb in loader:
+            xb, yb = xb.to(dev), yb.to(dev)
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(xb)
+        model.eval()
+        with torch.no_grad():
+            test_loss = loss_fn(model(X_test), y_test).item()
+        result.train_losses.append(total / len(X_train))
+        result.test_losses.append(test_loss)
+        if on_epoch is not None:
+            on_epoch(epoch, result.train_losses[-1], test_loss)
+    with torch.no_grad():
+        pred = target.inverse(model(X_test).cpu().numpy().astype(np.float64))
+    result.test_rmse = rmse(pred, y[test_idx])
+    result.baseline_rmse = rmse(np.full_like(y[test_idx], y[train_idx].mean()), y[test_idx])
+    return result
+# --8<-- [end:train]
+
+
+def predict(result_or_parts, features: np.ndarray) -> np.ndarray:
+    """Rentals predicted for raw feature rows (un-normalised), never below zero."""
+    model, inputs, target = result_or_parts
+    dev = next(model.parameters()).device
+    with torch.no_grad():
+        z = model(torch.from_numpy(inputs.transform(features)).to(dev)).cpu().numpy()
+    return np.maximum(target.inverse(z.astype(np.float64)), 0.0)
+
+
+def config_dict(config: Config) -> dict:
+    return asdict(config)

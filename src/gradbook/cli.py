@@ -1,0 +1,155 @@
+"""The ``gradbook`` command: the book's programs, run from a terminal.
+
+    gradbook data fetch bikes|shakespeare
+    gradbook bikes train [--data PATH] [--epochs N] [--batch-size B] [--lr X]
+                         [--model linear|mlp] [--out DIR] [--seed S] [--device D]
+    gradbook bikes predict --hr H --temp T --hum U --windspeed W --workingday 0|1
+                           [--model-dir DIR]
+
+A bad input is one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+DEFAULT_MODEL_DIR = "bikes-model"
+
+
+class UsageError(Exception):
+    """Anything the user can fix: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's default prints the whole usage block
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _in_range(low: float, high: float, kind=float, what: str = "value"):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a {kind.__name__}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, "
+                                             f"got {text}")
+        return value
+    return parse
+
+
+def _positive(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gradbook", description="Programs from the Gradbook textbook.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    data = commands.add_parser("data", help="download and verify the book's data sets")
+    data_cmds = data.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    fetch = data_cmds.add_parser("fetch", help="download a data set into the cache and verify it")
+    fetch.add_argument("name", choices=["bikes", "shakespeare"])
+
+    bikes = commands.add_parser("bikes", help="Chapter 7: predict hourly bike rentals")
+    bike_cmds = bikes.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    train = bike_cmds.add_parser("train", help="train a model on hour.csv and save a checkpoint")
+    train.add_argument("--data", help="path to hour.csv (default: the cached data set)")
+    train.add_argument("--epochs", type=_positive(int), default=20)
+    train.add_argument("--batch-size", type=_positive(int), default=64)
+    train.add_argument("--lr", type=_positive(float), default=1e-3)
+    train.add_argument("--model", choices=["linear", "mlp"], default="mlp")
+    train.add_argument("--cyclic-hour", action="store_true",
+                       help="represent the hour as (sin, cos) on a 24-hour circle")
+    train.add_argument("--out", default=DEFAULT_MODEL_DIR, help="checkpoint folder to write")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
+
+    predict = bike_cmds.add_parser("predict", help="predict rentals for one hour")
+    predict.add_argument("--hr", type=_in_range(0, 23, int, "--hr"), required=True)
+    predict.add_argument("--temp", type=_in_range(0, 1, float, "--temp"), required=True,
+                         help="temperature / 41 °C, in [0, 1]")
+    predict.add_argument("--hum", type=_in_range(0, 1, float, "--hum"), required=True,
+                         help="relative humidity / 100, in [0, 1]")
+    predict.add_argument("--windspeed", type=_in_range(0, 1, float, "--windspeed"), required=True,
+                         help="wind speed / 67, in [0, 1]")
+    predict.add_argument("--workingday", type=int, choices=[0, 1], required=True)
+    predict.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
+    return parser
+
+
+def _fetch(args) -> None:
+    from gradbook.data.fetch import fetch
+    path = fetch(args.name)
+    print(f"{args.name}: verified {path}")
+
+
+def _train(args) -> None:
+    from tqdm import tqdm
+
+    from gradbook.bikes.checkpoint import save_checkpoint
+    from gradbook.bikes.data import load_hours
+    from gradbook.bikes.model import Config, train
+    from gradbook.data.fetch import fetch
+    from gradbook.device import pick
+
+    config = Config(model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                    seed=args.seed, cyclic_hour=args.cyclic_hour)
+    config.check()                       # every check before the progress bar appears
+    device = pick(args.device)
+    data = load_hours(args.data if args.data else fetch("bikes"))
+    with tqdm(total=config.epochs, desc=f"training {config.model}", unit="epoch",
+              file=sys.stderr) as bar:
+        def on_epoch(epoch, train_loss, test_loss):
+            bar.set_postfix(train=f"{train_loss:.4f}", test=f"{test_loss:.4f}")
+            bar.update(1)
+        result = train(data, config, device=str(device), on_epoch=on_epoch)
+    out = save_checkpoint(args.out, result.model, result.inputs, result.target, config)
+    print(f"{config.model}: test RMSE {result.test_rmse:.1f} bikes/hour "
+          f"(predicting the mean: {result.baseline_rmse:.1f}); saved to {out}")
+
+
+def _predict(args) -> None:
+    import numpy as np
+
+    from gradbook.bikes.checkpoint import load_checkpoint
+    from gradbook.bikes.data import make_features
+    from gradbook.bikes.model import predict
+
+    model, inputs, target, config = load_checkpoint(args.model_dir)
+    row = {"hr": args.hr, "temp": args.temp, "hum": args.hum, "windspeed": args.windspeed,
+           "workingday": args.workingday}
+    features = make_features({k: np.array([float(v)]) for k, v in row.items()}, config.cyclic_hour)
+    count = predict((model, inputs, target), features)[0, 0]
+    print(f"{count:.0f}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {("data", "fetch"): _fetch, ("bikes", "train"): _train,
+               ("bikes", "predict"): _predict}[(args.command, args.action)]
+    from gradbook.bikes.checkpoint import CheckpointError
+    from gradbook.data.fetch import DataError
+    try:
+        handler(args)
+    except (UsageError, DataError, CheckpointError, ValueError, FileNotFoundError) as exc:
+        print(f"gradbook {args.command} {args.action}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
