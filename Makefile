@@ -8,6 +8,14 @@ ADDR   ?= 127.0.0.1:8000
 # Material 9.8 prints a banner about MkDocs 2 on every run; we have read it.
 export NO_MKDOCS_2_WARNING := 1
 
+# Offline copies of the data sets beside the clone (../shared/data) are used when
+# present and GRADBOOK_DATA_DIR is not set; otherwise data go to ~/.cache/gradbook.
+ifeq ($(origin GRADBOOK_DATA_DIR),undefined)
+ifneq ($(wildcard ../shared/data),)
+export GRADBOOK_DATA_DIR := $(abspath ../shared/data)
+endif
+endif
+
 .PHONY: help install vendor serve build test bench figures clean
 
 help:  ## list the targets
@@ -16,7 +24,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[docs,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[docs,test,torch]'
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the book, its docs and test tools

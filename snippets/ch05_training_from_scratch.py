@@ -160,21 +160,27 @@ print("saved", save_svg(fig, "ch05_optimizers.svg").name)
 # The training loop: forward, loss, backward, step, zero the gradients.
 
 # %%
+def fit(model, data, epochs=20):
+    """Adam, batches of 32 in a seeded order; report every 5 epochs."""
+    optimizer = optim.Adam(model.parameters(), lr=1e-3)
+    order = np.random.default_rng(0)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total = 0.0
+        for xb, yb in batches(data.X_train, data.y_train, 32, rng=order):
+            loss = cross_entropy(model(Tensor(xb)), yb)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+            total += loss.item() * len(xb)
+        if epoch % 5 == 0:
+            test = accuracy(model, data.X_test, data.y_test)
+            print(f"epoch {epoch:2d}  loss {total / len(data.X_train):.4f}  "
+                  f"test accuracy {test:.2%}")
+
+
 model = digits_mlp()
-optimizer = optim.Adam(model.parameters(), lr=1e-3)
-order = np.random.default_rng(0)
-for epoch in range(1, 21):
-    total = 0.0
-    for xb, yb in batches(digits.X_train, digits.y_train, 32, rng=order):
-        loss = cross_entropy(model(Tensor(xb)), yb)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        total += loss.item() * len(xb)
-    if epoch % 5 == 0:
-        test = accuracy(model, digits.X_test, digits.y_test)
-        print(f"epoch {epoch:2d}  loss {total / len(digits.X_train):.4f}  "
-              f"test accuracy {test:.2%}")
+fit(model, digits)
 
 # %% [markdown]
 # ## 5. A small convolutional network
@@ -190,21 +196,7 @@ cnn = nn.Sequential(
     nn.Linear(512, 64, rng=1), nn.BatchNorm1d(64), nn.ReLU(),
     nn.Linear(64, 10, rng=2),
 )
-optimizer = optim.Adam(cnn.parameters(), lr=1e-3)
-order = np.random.default_rng(0)
-for epoch in range(1, 21):
-    cnn.train()
-    total = 0.0
-    for xb, yb in batches(images.X_train, images.y_train, 32, rng=order):
-        loss = cross_entropy(cnn(Tensor(xb)), yb)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        total += loss.item() * len(xb)
-    if epoch % 5 == 0:
-        test = accuracy(cnn, images.X_test, images.y_test)
-        print(f"epoch {epoch:2d}  loss {total / len(images.X_train):.4f}  "
-              f"test accuracy {test:.2%}")
+fit(cnn, images)
 print("parameters:", sum(p.data.size for p in cnn.parameters()))
 
 # %% [markdown]

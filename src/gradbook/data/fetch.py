@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from gradbook.files import atomic_write
 
 ENV = "GRADBOOK_DATA_DIR"
 
@@ -102,11 +103,8 @@ def fetch(name: str, timeout: float = 60.0) -> Path:
     if hashlib.sha256(payload).hexdigest() != ds.sha256:
         raise DataError(f"{ds.url}: the download does not match the expected sha256 "
                         f"{ds.sha256[:12]}…; nothing was saved. Try again later.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
+    with atomic_write(target) as fh:           # appears whole, or not at all
         fh.write(payload)
-    os.replace(tmp, target)                    # appears whole, or not at all
     return target
 # --8<-- [end:fetch]
 

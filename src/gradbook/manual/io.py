@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from gradbook.files import atomic_write
 from gradbook.manual.linear import LinearParams
 
 
@@ -22,15 +22,8 @@ def save_params(path: str | os.PathLike, params: LinearParams) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         raise ValueError(f"{path}: parameter files must end in .npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, w=params.w, b=np.array(params.b))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        np.savez(fh, w=params.w, b=np.array(params.b))
     return path
 # --8<-- [end:save]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from gradbook.files import atomic_write
 
 
 # --8<-- [start:mlp]
@@ -58,15 +59,8 @@ def train_xor(hidden: int = 8, steps: int = 500, lr: float = 0.05, seed: int = 0
 def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
     """Save only the tensors (``state_dict``), atomically: temporary file, then rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(model.state_dict(), tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        torch.save(model.state_dict(), fh)
     return path
 
 
