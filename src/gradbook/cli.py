@@ -5,6 +5,10 @@
                          [--model linear|mlp] [--out DIR] [--seed S] [--device D]
     gradbook bikes predict --hr H --temp T --hum U --windspeed W --workingday 0|1
                            [--model-dir DIR]
+    gradbook gpt train [--data PATH] [--preset cpu|gpu] [--max-iters N] [--out DIR]
+                       [--device D] [--compile] [--resume] [--seed S]
+    gradbook gpt generate [--checkpoint DIR] --prompt TEXT [--length N]
+                          [--temperature T] [--top-k K] [--seed S] [--device D]
 
 A bad input is one line on stderr and exit status 2, never a traceback.
 """
@@ -16,6 +20,7 @@ import sys
 from collections.abc import Sequence
 
 DEFAULT_MODEL_DIR = "bikes-model"
+DEFAULT_GPT_DIR = "gpt-model"
 
 
 class UsageError(Exception):
@@ -85,6 +90,33 @@ def build_parser() -> argparse.ArgumentParser:
                          help="wind speed / 67, in [0, 1]")
     predict.add_argument("--workingday", type=int, choices=[0, 1], required=True)
     predict.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
+
+    gpt = commands.add_parser("gpt", help="Chapters 9-10: a character-level Tiny GPT")
+    gpt_cmds = gpt.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    gtrain = gpt_cmds.add_parser("train", help="train on a text file and save checkpoints")
+    gtrain.add_argument("--data", help="a UTF-8 text file (default: Tiny Shakespeare)")
+    gtrain.add_argument("--preset", choices=["cpu", "gpu"], default="cpu",
+                        help="model size and training settings (default: cpu)")
+    gtrain.add_argument("--max-iters", type=_positive(int),
+                        help="optimizer steps in all (default: the preset's)")
+    gtrain.add_argument("--out", default=DEFAULT_GPT_DIR, help="checkpoint folder")
+    gtrain.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
+    gtrain.add_argument("--compile", action="store_true", help="compile the model with torch.compile")
+    gtrain.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --out, exactly where it stopped")
+    gtrain.add_argument("--seed", type=int, help="random seed (default: the preset's)")
+
+    gen = gpt_cmds.add_parser("generate", help="sample text from a trained checkpoint")
+    gen.add_argument("--checkpoint", default=DEFAULT_GPT_DIR, help="checkpoint folder")
+    gen.add_argument("--prompt", required=True, help="text to continue")
+    gen.add_argument("--length", type=_positive(int), default=100,
+                     help="characters to generate (default: 100)")
+    gen.add_argument("--temperature", type=_positive(float), default=0.8,
+                     help="> 0; lower is more predictable (default: 0.8)")
+    gen.add_argument("--top-k", type=_positive(int),
+                     help="sample only from the K most likely characters")
+    gen.add_argument("--seed", type=int, help="random seed, for a reproducible sample")
+    gen.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
     return parser
 
 
@@ -134,15 +166,28 @@ def _predict(args) -> None:
     print(f"{count:.0f}")
 
 
+def _gpt_train(args) -> None:
+    from gradbook.gpt.commands import train_command
+    train_command(args)
+
+
+def _gpt_generate(args) -> None:
+    from gradbook.gpt.commands import generate_command
+    generate_command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {("data", "fetch"): _fetch, ("bikes", "train"): _train,
-               ("bikes", "predict"): _predict}[(args.command, args.action)]
+               ("bikes", "predict"): _predict, ("gpt", "train"): _gpt_train,
+               ("gpt", "generate"): _gpt_generate}[(args.command, args.action)]
     from gradbook.bikes.checkpoint import CheckpointError
     from gradbook.data.fetch import DataError
+    from gradbook.gpt.checkpoint import CheckpointError as GPTCheckpointError
     try:
         handler(args)
-    except (UsageError, DataError, CheckpointError, ValueError, FileNotFoundError) as exc:
+    except (UsageError, DataError, CheckpointError, GPTCheckpointError, ValueError,
+            FileNotFoundError, FileExistsError, PermissionError) as exc:
         print(f"gradbook {args.command} {args.action}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

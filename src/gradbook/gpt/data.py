@@ -1,0 +1,81 @@
+"""Text for the Tiny GPT: loading, splitting, and sampling random blocks."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from gradbook.data.fetch import DataError, fetch
+from gradbook.gpt.tokenizer import CharTokenizer
+
+VAL_FRACTION = 0.1
+
+
+def load_text(path: str | os.PathLike | None = None) -> str:
+    """The training text: a UTF-8 file at ``path``, or Tiny Shakespeare from the data cache."""
+    if path is None:
+        path = fetch("shakespeare")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})"
+                        ) from None
+    if not text:
+        raise DataError(f"{path}: the file is empty")
+    return text
+
+
+# --8<-- [start:split]
+@dataclass
+class TextData:
+    """A text encoded once: the first 90% of tokens for training, the last 10% for validation."""
+    train: torch.Tensor
+    val: torch.Tensor
+
+    @classmethod
+    def from_text(cls, text: str, tokenizer: CharTokenizer, block_size: int,
+                  source: str = "the text") -> "TextData":
+        ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)
+        n = int(len(ids) * (1 - VAL_FRACTION))
+        data = cls(ids[:n], ids[n:])
+        for name, split in (("training", data.train), ("validation", data.val)):
+            if len(split) < block_size + 1:
+                raise DataError(
+                    f"{source}: {len(ids)} characters is too short: the {name} split has "
+                    f"{len(split)}, fewer than one block of {block_size} plus the next character")
+        return data
+# --8<-- [end:split]
+
+    def split(self, name: str) -> torch.Tensor:
+        return {"train": self.train, "val": self.val}[name]
+
+
+# --8<-- [start:get_batch]
+def take_blocks(data: torch.Tensor, starts: torch.Tensor,
+                block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The blocks ``x`` beginning at ``starts``, and the same blocks shifted by one, ``y``.
+
+    Every position of ``y`` is the character that follows the same position of ``x``:
+    one block holds ``block_size`` training examples.
+    """
+    x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts.tolist()])
+    return x, y
+
+
+def random_starts(data: torch.Tensor, block_size: int, batch_size: int,
+                  generator: torch.Generator) -> torch.Tensor:
+    return torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+
+
+def get_batch(data: torch.Tensor, block_size: int, batch_size: int,
+              generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size`` random contiguous blocks and their targets."""
+    return take_blocks(data, random_starts(data, block_size, batch_size, generator), block_size)
+# --8<-- [end:get_batch]

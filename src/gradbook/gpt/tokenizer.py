@@ -1,0 +1,52 @@
+"""A character-level tokenizer: one token per distinct character of the training text."""
+
+from __future__ import annotations
+
+
+class UnknownCharacters(ValueError):
+    """Text holds characters the tokenizer never saw; the message lists them."""
+
+
+# --8<-- [start:tokenizer]
+class CharTokenizer:
+    """Maps each character of a fixed vocabulary to an integer and back."""
+
+    def __init__(self, chars: str):
+        if not chars:
+            raise ValueError("a tokenizer needs at least one character")
+        if len(set(chars)) != len(chars):
+            raise ValueError("the vocabulary must not repeat a character")
+        self.chars = chars
+        self.stoi = {ch: i for i, ch in enumerate(chars)}
+
+    @classmethod
+    def from_text(cls, text: str) -> "CharTokenizer":
+        """The vocabulary is every character that appears in ``text``, sorted."""
+        return cls("".join(sorted(set(text))))
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        unknown = sorted(set(text) - self.stoi.keys())
+        if unknown:
+            shown = ", ".join(repr(ch) for ch in unknown[:10])
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            raise UnknownCharacters(f"{len(unknown)} character(s) not in the model's vocabulary: "
+                                    f"{shown}{more}")
+        return [self.stoi[ch] for ch in text]
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+# --8<-- [end:tokenizer]
+
+    def to_dict(self) -> dict:
+        return {"chars": self.chars}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CharTokenizer":
+        return cls(d["chars"])
+
+    def __repr__(self) -> str:
+        return f"CharTokenizer(vocab_size={self.vocab_size})"

@@ -1,0 +1,336 @@
+"""gradbook.gpt (Chapter 9): tokenizer, data, model, generation, training, checkpoints, CLI."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from gradbook import cli  # noqa: E402
+from gradbook.data.fetch import DataError  # noqa: E402
+from gradbook.gpt import checkpoint  # noqa: E402
+from gradbook.gpt.data import TextData, get_batch, load_text  # noqa: E402
+from gradbook.gpt.generate import generate, next_token_distribution  # noqa: E402
+from gradbook.gpt.model import GPTConfig, KVCache, TinyGPT  # noqa: E402
+from gradbook.gpt.tokenizer import CharTokenizer, UnknownCharacters  # noqa: E402
+from gradbook.gpt.train import (TrainConfig, lr_at, make_optimizer, model_from_checkpoint,  # noqa: E402
+                                preset, train)
+
+TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+        "First Citizen:\nYou are all resolved rather to die than to famish?\n\n") * 20
+TINY = GPTConfig(vocab_size=30, block_size=16, n_layer=2, n_head=2, n_embd=16)
+
+
+def _tiny_setup(dropout=0.0, **train_kw):
+    tok = CharTokenizer.from_text(TEXT)
+    model_cfg = replace(TINY, vocab_size=tok.vocab_size, dropout=dropout)
+    cfg = TrainConfig(max_iters=20, batch_size=8, lr=3e-3, min_lr=3e-4, warmup_iters=5,
+                      eval_interval=5, eval_iters=2, final_eval_iters=4, seed=0)
+    cfg = replace(cfg, **train_kw)
+    return TextData.from_text(TEXT, tok, model_cfg.block_size), tok, model_cfg, cfg
+
+
+# The tokenizer and the data
+
+
+def test_tokenizer_round_trips_and_names_unknown_characters():
+    tok = CharTokenizer.from_text("hello world")
+    assert tok.chars == " dehlorw" and tok.vocab_size == 8
+    assert tok.decode(tok.encode("low word")) == "low word"
+    with pytest.raises(UnknownCharacters, match=r"2 character\(s\).*'Q', 'z'"):
+        tok.encode("Qzero")
+    assert CharTokenizer.from_dict(tok.to_dict()).stoi == tok.stoi
+
+
+def test_split_is_first_90_percent_then_last_10(tmp_path):
+    tok = CharTokenizer.from_text(TEXT)
+    data = TextData.from_text(TEXT, tok, 16)
+    n = int(len(TEXT) * 0.9)
+    assert tok.decode(data.train) == TEXT[:n] and tok.decode(data.val) == TEXT[n:]
+    x, y = get_batch(data.train, 16, 5, torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (5, 16)
+    assert torch.equal(x[:, 1:], y[:, :-1])       # y is x shifted by one
+
+
+@pytest.mark.parametrize("content,message", [
+    (None, "no such file"), (b"", "empty"), (b"\xff\xfe abc", "not UTF-8"),
+])
+def test_load_text_errors(tmp_path, content, message):
+    path = tmp_path / "corpus.txt"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_text(path)
+
+
+def test_text_shorter_than_a_block_is_an_error():
+    tok = CharTokenizer.from_text(TEXT)
+    with pytest.raises(DataError, match="too short: the validation split has 12"):
+        TextData.from_text(TEXT[:120], tok, 16, source="short.txt")
+
+
+# The model
+
+
+def _twins(seed=0, **kw):
+    torch.manual_seed(seed)
+    explicit = TinyGPT(replace(TINY, attention="explicit", **kw))
+    sdpa = TinyGPT(replace(TINY, attention="sdpa", **kw))
+    sdpa.load_state_dict(explicit.state_dict())
+    return explicit.eval(), sdpa.eval()
+
+
+def test_explicit_and_sdpa_attention_give_the_same_output():
+    explicit, sdpa = _twins()
+    idx = torch.randint(0, TINY.vocab_size, (3, TINY.block_size), generator=torch.Generator().manual_seed(1))
+    targets = torch.roll(idx, -1, dims=1)
+    (a, loss_a), (b, loss_b) = explicit(idx, targets), sdpa(idx, targets)
+    torch.testing.assert_close(a, b, rtol=0, atol=1e-5)
+    loss_a.backward(), loss_b.backward()
+    for (name, pa), pb in zip(explicit.named_parameters(), sdpa.parameters()):
+        torch.testing.assert_close(pa.grad, pb.grad, rtol=0, atol=1e-5, msg=name)
+
+
+def test_attention_is_causal():
+    model, _ = _twins()
+    idx = torch.randint(0, TINY.vocab_size, (1, 10))
+    changed = idx.clone()
+    changed[0, 6:] = (changed[0, 6:] + 1) % TINY.vocab_size
+    a, b = model(idx)[0], model(changed)[0]
+    torch.testing.assert_close(a[0, :6], b[0, :6])          # the past never sees the future
+    assert not torch.allclose(a[0, 6:], b[0, 6:])
+
+
+@pytest.mark.parametrize("attention", ["explicit", "sdpa"])
+def test_cached_forward_equals_full_forward(attention):
+    explicit, sdpa = _twins()
+    model = explicit if attention == "explicit" else sdpa
+    idx = torch.randint(0, TINY.vocab_size, (2, 12))
+    full, _ = model(idx)
+    cache = KVCache(model.config, batch=2)
+    parts = [model(idx[:, :5], cache=cache)[0]] + [model(idx[:, t:t + 1], cache=cache)[0]
+                                                   for t in range(5, 12)]
+    torch.testing.assert_close(torch.cat(parts, dim=1), full, rtol=0, atol=1e-5)
+
+
+def test_context_longer_than_the_block_is_an_error():
+    model, _ = _twins()
+    with pytest.raises(ValueError, match="block size is 16"):
+        model(torch.zeros(1, 17, dtype=torch.long))
+
+
+def test_head_is_tied_and_parameters_counted_once():
+    model, _ = _twins()
+    assert model.head.weight is model.tok_emb.weight
+    opt = make_optimizer(model, TrainConfig(), torch.device("cpu"))
+    decay, no_decay = opt.param_groups
+    assert all(p.dim() >= 2 for p in decay["params"]) and decay["weight_decay"] == 0.1
+    assert all(p.dim() == 1 for p in no_decay["params"]) and no_decay["weight_decay"] == 0.0
+    assert sum(p.numel() for g in opt.param_groups for p in g["params"]) == model.num_parameters()
+
+
+# Sampling and generation
+
+
+def test_temperature_and_top_k_reshape_the_distribution():
+    logits = torch.tensor([2.0, 1.0, 0.5, -1.0])
+    def entropy(p):
+        return -(p * p.clamp_min(1e-30).log()).sum().item()
+    cold, warm = next_token_distribution(logits, 0.5), next_token_distribution(logits, 2.0)
+    assert entropy(cold) < entropy(next_token_distribution(logits, 1.0)) < entropy(warm)
+    top2 = next_token_distribution(logits, 1.0, top_k=2)
+    assert top2[2:].sum() == 0 and math.isclose(top2.sum().item(), 1.0, rel_tol=1e-6)
+    torch.testing.assert_close(top2[:2], torch.softmax(logits[:2], 0))
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="temperature must be positive"):
+            next_token_distribution(logits, bad)
+
+
+@pytest.mark.parametrize("attention", ["explicit", "sdpa"])
+@pytest.mark.parametrize("top_k", [None, 5])
+def test_cached_and_uncached_generation_give_identical_tokens(attention, top_k):
+    explicit, sdpa = _twins(seed=3)
+    model = explicit if attention == "explicit" else sdpa
+    prompt = [1, 2, 3]
+    # 60 new tokens with a block of 16: the window slides several times
+    a = generate(model, prompt, 60, temperature=1.0, top_k=top_k, seed=7, use_cache=True)
+    b = generate(model, prompt, 60, temperature=1.0, top_k=top_k, seed=7, use_cache=False)
+    assert a == b and len(a) == 63 and a[:3] == prompt
+    c = generate(model, prompt, 60, temperature=1.0, top_k=top_k, seed=8)
+    assert c != a                                   # the seed matters
+
+
+# Training, checkpoints and resuming
+
+
+def test_learning_rate_schedule():
+    cfg = TrainConfig(max_iters=1000, lr=1e-3, min_lr=1e-4, warmup_iters=100)
+    assert lr_at(0, cfg) == pytest.approx(1e-5) and lr_at(99, cfg) == pytest.approx(1e-3)
+    assert lr_at(550, cfg) == pytest.approx(5.5e-4) and lr_at(1000, cfg) == pytest.approx(1e-4)
+    decay = [lr_at(s, cfg) for s in range(100, 1001)]
+    assert all(a >= b for a, b in zip(decay, decay[1:]))
+
+
+def test_training_lowers_the_loss(tmp_path):
+    data, tok, model_cfg, cfg = _tiny_setup(max_iters=60, eval_interval=20, lr=1e-2, min_lr=1e-3)
+    result = train(data, tok, model_cfg, cfg)
+    steps = [h[0] for h in result.history]
+    assert steps == [0, 20, 40, 60]
+    first, last = result.history[0], result.history[-1]
+    assert first[1] > math.log(tok.vocab_size) - 0.2        # starts near chance
+    assert last[1] < first[1] - 1.0 and last[2] < first[2] - 1.0
+    assert set(result.final) == {"train", "val"}
+
+
+def test_resume_continues_exactly_where_it_stopped(tmp_path):
+    data, tok, model_cfg, cfg = _tiny_setup(dropout=0.1, max_iters=16, eval_interval=5)
+    straight = train(data, tok, model_cfg, cfg)
+    first = train(data, tok, model_cfg, cfg, out=tmp_path / "run", stop_after=8)
+    assert first.step == 8 and not first.final
+    state = checkpoint.load(tmp_path / "run")
+    assert state["step"] == 8
+    resumed = train(data, tok, model_cfg, cfg, out=tmp_path / "run", resume=state)
+    assert resumed.step == 16
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    assert resumed.history == straight.history
+    assert resumed.final == straight.final
+
+
+def test_checkpoint_round_trip_and_overwrite_is_atomic(tmp_path, monkeypatch):
+    data, tok, model_cfg, cfg = _tiny_setup(max_iters=5)
+    result = train(data, tok, model_cfg, cfg, out=tmp_path / "run")
+    model, tok2 = model_from_checkpoint(checkpoint.load(tmp_path / "run"))
+    assert tok2.chars == tok.chars
+    for a, b in zip(model.state_dict().values(), result.model.state_dict().values()):
+        assert torch.equal(a, b)
+    before = (tmp_path / "run" / "checkpoint.pt").read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        checkpoint.save(tmp_path / "run", checkpoint.load(tmp_path / "run"))
+    assert (tmp_path / "run" / "checkpoint.pt").read_bytes() == before
+    assert [p.name for p in (tmp_path / "run").iterdir()] == ["checkpoint.pt"]
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_checkpoint_that_would_run_code_is_refused(tmp_path):
+    marker = tmp_path / "ran"
+    (tmp_path / "evil").mkdir()
+    torch.save({"format": checkpoint.FORMAT, "model": _Exploit(str(marker))},
+               tmp_path / "evil" / "checkpoint.pt")
+    with pytest.raises(checkpoint.CheckpointError, match="refused to load"):
+        checkpoint.load(tmp_path / "evil")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"not a zip file", "damaged or not a checkpoint"),
+    (None, "no checkpoint here"),
+])
+def test_damaged_or_missing_checkpoint(tmp_path, content, message):
+    (tmp_path / "m").mkdir()
+    if content is not None:
+        (tmp_path / "m" / "checkpoint.pt").write_bytes(content)
+    with pytest.raises(checkpoint.CheckpointError, match=message):
+        checkpoint.load(tmp_path / "m")
+
+
+def test_presets_match_the_book():
+    model_cfg, cfg = preset("cpu")
+    assert (model_cfg.n_layer, model_cfg.n_head, model_cfg.n_embd, model_cfg.block_size,
+            cfg.batch_size, cfg.max_iters, model_cfg.dropout) == (4, 4, 128, 64, 12, 2000, 0.0)
+    model_cfg, cfg = preset("gpu")
+    assert (model_cfg.n_layer, model_cfg.n_head, model_cfg.n_embd, model_cfg.block_size,
+            cfg.batch_size, cfg.max_iters, model_cfg.dropout) == (6, 6, 384, 256, 64, 5000, 0.2)
+
+
+# The command line
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A checkpoint made by `gradbook gpt train`, run as a user would."""
+    root = tmp_path_factory.mktemp("gpt")
+    (root / "corpus.txt").write_text(TEXT * 3)
+    done = subprocess.run([sys.executable, "-m", "gradbook.cli", "gpt", "train", "--data",
+                           str(root / "corpus.txt"), "--max-iters", "3", "--out", str(root / "m"),
+                           "--device", "cpu"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "3 steps in" in done.stdout and "val" in done.stdout
+    return root
+
+
+def _gen(trained, *extra):
+    return subprocess.run([sys.executable, "-m", "gradbook.cli", "gpt", "generate",
+                           "--checkpoint", str(trained / "m"), "--device", "cpu", *extra],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_generate_from_the_command_line_is_reproducible(trained):
+    a = _gen(trained, "--prompt", "First ", "--length", "40", "--seed", "1", "--top-k", "5")
+    b = _gen(trained, "--prompt", "First ", "--length", "40", "--seed", "1", "--top-k", "5")
+    assert a.returncode == 0, a.stderr
+    assert a.stdout == b.stdout and a.stdout.startswith("First ") and len(a.stdout) == 47
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--prompt", "First", "--temperature", "0"], "--temperature: must be positive"),
+    (["--prompt", "First", "--length", "0"], "--length: must be positive"),
+    (["--prompt", "First QX"], r"2 character\(s\) not in the model's vocabulary: 'Q', 'X'"),
+    (["--prompt", ""], "--prompt must not be empty"),
+])
+def test_generate_bad_input_is_one_line(trained, capsys, args, message):
+    err = _cli_error(capsys, "gpt", "generate", "--checkpoint", str(trained / "m"),
+                     "--device", "cpu", *args)
+    assert re.search(message, err), err
+
+
+def _cli_error(capsys, *argv):
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:       # argparse's own checks exit directly
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+def test_train_and_generate_errors(trained, tmp_path, capsys):
+    assert "no checkpoint here" in _cli_error(
+        capsys, "gpt", "generate", "--checkpoint", str(tmp_path / "none"), "--prompt", "a")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "checkpoint.pt").write_bytes(b"garbage")
+    assert "damaged" in _cli_error(
+        capsys, "gpt", "generate", "--checkpoint", str(tmp_path / "bad"), "--prompt", "a")
+    assert "no such file" in _cli_error(
+        capsys, "gpt", "train", "--data", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o"))
+    (tmp_path / "empty.txt").write_text("")
+    assert "empty" in _cli_error(
+        capsys, "gpt", "train", "--data", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "o"))
+    (tmp_path / "short.txt").write_text("To be, or not to be" * 10)
+    assert "too short" in _cli_error(
+        capsys, "gpt", "train", "--data", str(tmp_path / "short.txt"), "--out", str(tmp_path / "o"))
+    assert "already holds a checkpoint" in _cli_error(
+        capsys, "gpt", "train", "--data", str(trained / "corpus.txt"), "--out", str(trained / "m"))
+    assert "no checkpoint here" in _cli_error(
+        capsys, "gpt", "train", "--resume", "--out", str(tmp_path / "o"))
+    assert "already trained for 3 steps" in _cli_error(
+        capsys, "gpt", "train", "--resume", "--data", str(trained / "corpus.txt"),
+        "--out", str(trained / "m"))
+    assert not (tmp_path / "o").exists()
