@@ -16,10 +16,10 @@ export GRADBOOK_DATA_DIR := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: help install vendor serve build test bench figures clean
+.PHONY: help install vendor serve build test bench figures gpt-run clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench: install  ## run the side-by-side speed benchmarks
 
 figures: install  ## redraw every figure by running every chapter script
 	@for s in snippets/ch[0-9][0-9]_*.py; do echo "== $$s"; $(BIN)/python $$s > /dev/null || exit 1; done
+
+gpt-run:  ## train the Tiny GPT cpu preset and record the run Chapter 9 shows
+	$(BIN)/python tools/gpt_run.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf site .pytest_cache .hypothesis .cache

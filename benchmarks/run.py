@@ -39,6 +39,9 @@ class Case:
     # Called with the last results of ours and of the reference: both must agree
     # before their times mean anything.
     check: Callable[[object, object], None] | None = None
+    # Work done by one call (tokens, say): the table then shows throughput too.
+    items: int | None = None
+    item_name: str = ""
 
 
 def timed(fn: Callable[[], object], number: int) -> tuple[float, object]:
@@ -65,6 +68,7 @@ def measure(case: Case) -> dict:
         "ours_s": min(ours),
         "reference_s": min(ref),
         "speedup": min(ref) / min(ours),
+        **({"items": case.items, "item_name": case.item_name} if case.items else {}),
     }
 
 
@@ -98,14 +102,20 @@ def load_cases(path: Path) -> list[Case]:
 def render_table(report: dict) -> str:
     """The Markdown table a page includes, made only from a results file."""
     m = report["machine"]
+    rate = any("items" in r for r in report["results"])
     lines = [
-        "| benchmark | ours | reference | reference time | ours ÷ reference | speed-up |",
-        "|---|---:|---|---:|---:|---:|",
+        "| benchmark | ours | reference | reference time | ours ÷ reference | speed-up |"
+        + (" throughput, ours / reference |" if rate else ""),
+        "|---|---:|---|---:|---:|---:|" + ("---:|" if rate else ""),
     ]
     for r in report["results"]:
-        lines.append(f"| {r['name']} | {r['ours_s'] * 1e3:.2f} ms | {r['reference']} | "
-                     f"{r['reference_s'] * 1e3:.2f} ms | {r['ours_s'] / r['reference_s']:.2f} | "
-                     f"{r['speedup']:.1f}× |")
+        row = (f"| {r['name']} | {r['ours_s'] * 1e3:.2f} ms | {r['reference']} | "
+               f"{r['reference_s'] * 1e3:.2f} ms | {r['ours_s'] / r['reference_s']:.2f} | "
+               f"{r['speedup']:.1f}× |")
+        if rate:
+            row += (f" {r['items'] / r['ours_s']:,.0f} / {r['items'] / r['reference_s']:,.0f} "
+                    f"{r['item_name']}/s |" if "items" in r else " |")
+        lines.append(row)
     lines.append("")
     torch = f", PyTorch {m['torch']} ({m['torch_threads']} threads)" if "torch" in m else ""
     lines.append(f"Measured by `make bench` on {m['processor']}, {m['platform']}, "

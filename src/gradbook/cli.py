@@ -6,7 +6,8 @@
     gradbook bikes predict --hr H --temp T --hum U --windspeed W --workingday 0|1
                            [--model-dir DIR]
     gradbook gpt train [--data PATH] [--preset cpu|gpu] [--max-iters N] [--out DIR]
-                       [--device D] [--compile] [--resume] [--seed S]
+                       [--device D] [--compile] [--resume] [--seed S] [--peak-tflops F]
+        (also under torchrun: torchrun --nproc_per_node N -m gradbook.cli gpt train ...)
     gradbook gpt generate [--checkpoint DIR] --prompt TEXT [--length N]
                           [--temperature T] [--top-k K] [--seed S] [--device D]
 
@@ -105,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     gtrain.add_argument("--resume", action="store_true",
                         help="continue from the checkpoint in --out, exactly where it stopped")
     gtrain.add_argument("--seed", type=int, help="random seed (default: the preset's)")
+    gtrain.add_argument("--peak-tflops", type=_positive(float),
+                        help="the hardware's peak, for the MFU estimate (default: known GPU "
+                             "peaks; on a CPU, a measured matmul rate)")
 
     gen = gpt_cmds.add_parser("generate", help="sample text from a trained checkpoint")
     gen.add_argument("--checkpoint", default=DEFAULT_GPT_DIR, help="checkpoint folder")

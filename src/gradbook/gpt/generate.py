@@ -29,7 +29,7 @@ def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
 
 
 # --8<-- [start:generate]
-@torch.no_grad()
+@torch.inference_mode()
 def generate(model: TinyGPT, prompt: list[int], max_new_tokens: int, temperature: float = 1.0,
              top_k: int | None = None, seed: int | None = None,
              use_cache: bool = True) -> list[int]:

@@ -124,6 +124,8 @@ class CausalSelfAttention(nn.Module):
             p = self.dropout if self.training else 0.0
             if past == 0:
                 y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
+            elif T == 1:    # one new position may attend to everything before it
+                y = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
             else:   # is_causal aligns the mask top-left; with a cache we need bottom-right
                 allowed = self.mask[past:past + T, :past + T]
                 y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=p)

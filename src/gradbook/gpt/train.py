@@ -31,8 +31,8 @@ class TrainConfig:
     max_iters: int = 2000
     batch_size: int = 12          # blocks per optimizer step, summed over all processes
     grad_accum: int = 1           # micro-batches per step, summed over all processes
-    lr: float = 2e-3              # peak learning rate, reached after the warm-up
-    min_lr: float = 2e-4          # the cosine decay ends here at max_iters
+    lr: float = 4e-3              # peak learning rate, reached after the warm-up
+    min_lr: float = 4e-4          # the cosine decay ends here at max_iters
     warmup_iters: int = 100
     weight_decay: float = 0.1     # applied to matrices only
     beta1: float = 0.9
@@ -207,6 +207,8 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
         generator.set_state(resume["rng"]["batch"])
         if device.type == "cuda" and "cuda" in resume["rng"]:
             torch.cuda.set_rng_state_all(resume["rng"]["cuda"])
+    if ranks.rank:     # other ranks: their own dropout masks (rank 0 keeps the saved stream)
+        torch.manual_seed(cfg.seed + 7919 * ranks.rank + step)
     forward = model
     if ranks.ddp_model is not None:
         forward = ranks.ddp_model(model)
@@ -217,8 +219,8 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
     tokens_per_step = cfg.batch_size * block
     eval_seed = cfg.seed + 1000
 
-    def evaluate(iters: int) -> dict[str, float]:
-        return estimate_loss(model, data, micro, iters, eval_seed, device)
+    def evaluate(iters: int) -> dict[str, float]:   # the same batches, however many processes
+        return estimate_loss(model, data, cfg.batch_size, iters, eval_seed, device)
 
     def save() -> None:
         if out is not None and ranks.is_main:
@@ -255,6 +257,9 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
                 _, loss = forward(x, y)
                 (loss / mine).backward()
             total += loss.item() / mine
+        if ranks.world_size > 1:                      # log the loss of the whole batch
+            from gradbook.gpt.distributed import mean_over_ranks
+            total = mean_over_ranks(total, ranks, device)
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -263,7 +268,7 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
         train_time, trained_steps = train_time + elapsed, trained_steps + 1
         if on_step:
             on_step(step, total, lr, tokens_per_step / elapsed)
-    if step != history[-1][0] and ranks.is_main:
+    if ranks.is_main and step != history[-1][0]:
         save()                                        # stopped between evaluations
     result = TrainResult(model, step, history, seconds=time.perf_counter() - began,
                          tokens_per_second=trained_steps * tokens_per_step / max(train_time, 1e-9))

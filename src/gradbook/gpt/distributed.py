@@ -1,0 +1,64 @@
+"""Training on many processes with ``torch.distributed``: the glue around :func:`train`.
+
+Started by ``torchrun``, each process finds its place in the job in environment
+variables (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``,
+``MASTER_PORT``). :func:`setup` joins the process group (NCCL between GPUs, Gloo
+between CPUs), picks this process's device, and returns a :class:`Ranks` whose
+``ddp_model`` wraps the model in ``DistributedDataParallel``. Started any other
+way, it returns a single-process ``Ranks`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+
+from gradbook.gpt.train import Ranks
+
+# --8<-- [start:setup]
+def launched_by_torchrun() -> bool:
+    return "RANK" in os.environ and "WORLD_SIZE" in os.environ
+
+
+def setup(device: torch.device) -> tuple[Ranks, torch.device]:
+    """Join the job ``torchrun`` started (if any); return our place in it and our device."""
+    if not launched_by_torchrun():
+        return Ranks(), device
+    rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    if device.type == "cuda":                     # one GPU per process, NCCL between them
+        device = torch.device("cuda", local_rank)
+        torch.cuda.set_device(device)
+        backend = "nccl"
+    elif device.type == "cpu":
+        backend = "gloo"
+    else:
+        raise ValueError(f"distributed training needs CUDA or the CPU, not {device.type}")
+    dist.init_process_group(backend=backend, rank=rank, world_size=world)
+
+    def wrap(model: torch.nn.Module) -> torch.nn.Module:
+        # DDP: broadcast rank 0's weights once, then all-reduce (average) the
+        # gradients during every backward pass, bucket by bucket.
+        ids = [device.index] if device.type == "cuda" else None
+        return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+
+    return Ranks(rank=rank, world_size=world, ddp_model=wrap), device
+# --8<-- [end:setup]
+
+
+def teardown() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def mean_over_ranks(value: float, ranks: Ranks, device: torch.device) -> float:
+    """The average of ``value`` over every process (for logging a global loss)."""
+    if ranks.world_size == 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64,
+                     device=device if device.type == "cuda" else "cpu")
+    dist.all_reduce(t)
+    return t.item() / ranks.world_size

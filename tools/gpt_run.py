@@ -1,0 +1,160 @@
+"""Record the Tiny GPT run that Chapter 9 shows: train the cpu preset, sample, draw, write.
+
+    make gpt-run                      # train from scratch (a few minutes), then record
+    python tools/gpt_run.py --render  # redraw the page's files from the recorded JSON
+
+Training is the reader's own command, ``gradbook gpt train --preset cpu``, timed
+from start to exit. Then samples are drawn from the checkpoint at several
+temperatures, and everything goes into ``docs/assets/runs/ch09_cpu.json``. The
+loss curve (``ch09_cpu_loss.svg``) and the Markdown the chapter includes
+(``ch09_cpu_run.md``, ``ch09_cpu_samples.md``) are rendered from that JSON alone,
+and the test suite renders them again and compares, so nothing on the page is typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = ROOT / "docs" / "assets" / "runs"
+JSON = RUNS / "ch09_cpu.json"
+COMMAND = ["gradbook", "gpt", "train", "--preset", "cpu", "--device", "cpu", "--out"]
+PROMPT = "Transformer models are "
+TEMPERATURES = [0.5, 0.8, 1.0, 1.5]
+SAMPLE_LENGTH = 200
+SEED = 0
+
+
+def record(out: Path) -> dict:
+    import torch
+
+    from gradbook.gpt import checkpoint
+    from gradbook.gpt.generate import generate
+    from gradbook.gpt.train import model_from_checkpoint
+
+    if out.exists():
+        shutil.rmtree(out)
+    began = time.perf_counter()
+    exe = Path(sys.executable).with_name("gradbook")
+    subprocess.run([str(exe), *COMMAND[1:], str(out)], check=True)
+    wall = time.perf_counter() - began
+    summary = json.loads((out / "summary.json").read_text())
+    state = checkpoint.load(out)
+    model, tok = model_from_checkpoint(state)
+    samples = []
+    for t in TEMPERATURES:
+        ids = generate(model, tok.encode(PROMPT), SAMPLE_LENGTH, temperature=t, seed=SEED)
+        samples.append({"temperature": t, "top_k": None, "text": tok.decode(ids)})
+    ids = generate(model, tok.encode(PROMPT), SAMPLE_LENGTH, temperature=1.0, top_k=5, seed=SEED)
+    samples.append({"temperature": 1.0, "top_k": 5, "text": tok.decode(ids)})
+    return {
+        "command": " ".join(COMMAND + [str(out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)]),
+        "wall_seconds": wall,
+        "summary": summary,
+        "history": state["history"],
+        "model_config": state["model_config"],
+        "train_config": state["train_config"],
+        "parameters": sum(v.numel() for k, v in state["model"].items() if k != "head.weight"),
+        "samples": samples,
+        "sample_seed": SEED,
+        "prompt": PROMPT,
+        "machine": {"processor": platform.processor() or platform.machine(),
+                    "platform": platform.platform(), "python": platform.python_version(),
+                    "torch": torch.__version__, "threads": torch.get_num_threads()},
+    }
+
+
+def render_curve(run: dict) -> bytes:
+    """The loss curve as SVG bytes, drawn from the JSON only."""
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gradbook.figures import STYLE
+
+    steps = [h[0] for h in run["history"]]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots()
+        ax.plot(steps, [h[1] for h in run["history"]], "o-", label="train")
+        ax.plot(steps, [h[2] for h in run["history"]], "s-", label="validation")
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("cross-entropy (nats per character)")
+        ax.set_title("Tiny GPT, cpu preset, on Tiny Shakespeare")
+        ax.legend()
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        plt.close(fig)
+    return buffer.getvalue().encode()
+
+
+def render_run(run: dict) -> str:
+    s, m, mc, tc = run["summary"], run["machine"], run["model_config"], run["train_config"]
+    minutes, seconds = divmod(run["wall_seconds"], 60)
+    rows = [
+        ("model", f"{mc['n_layer']} layers, {mc['n_head']} heads, {mc['n_embd']} wide, "
+                  f"block {mc['block_size']}, {run['parameters']:,} parameters"),
+        ("training", f"{s['steps']:,} steps of {tc['batch_size']} blocks, AdamW, peak learning "
+                     f"rate {tc['lr']:g} ({tc['warmup_iters']} warm-up steps, cosine to "
+                     f"{tc['min_lr']:g})"),
+        (f"validation loss ({s['final_eval_iters']} batches)", f"**{s['final']['val']:.3f}**"),
+        (f"training loss ({s['final_eval_iters']} batches)", f"{s['final']['train']:.3f}"),
+        ("wall time, whole command", f"{int(minutes)} min {seconds:.0f} s"),
+        ("training throughput", f"{s['tokens_per_second']:,.0f} tokens/s"),
+    ]
+    lines = ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", f"Recorded with `{run['command']}` (then `make gpt-run` drew this page's files) "
+                  f"on {m['processor']}, {m['platform']}, Python {m['python']}, PyTorch "
+                  f"{m['torch']} ({m['threads']} threads)."]
+    return "\n".join(lines) + "\n"
+
+
+def render_samples(run: dict) -> str:
+    parts = []
+    for sample in run["samples"]:
+        title = f"temperature {sample['temperature']:g}"
+        if sample["top_k"]:
+            title += f", top-k {sample['top_k']}"
+        body = sample["text"].replace("```", "'''")
+        parts.append(f'```text title="{title}, seed {run["sample_seed"]}"\n{body}\n```\n')
+    return "\n".join(parts)
+
+
+def render(run: dict) -> dict[str, bytes]:
+    return {"ch09_cpu_loss.svg": render_curve(run),
+            "ch09_cpu_run.md": render_run(run).encode(),
+            "ch09_cpu_samples.md": render_samples(run).encode()}
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--render", action="store_true",
+                        help="only redraw the files from the recorded JSON")
+    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "gpt-cpu",
+                        help="checkpoint folder for the run (default: runs/gpt-cpu)")
+    args = parser.parse_args(argv)
+    if args.render:
+        if not JSON.is_file():
+            parser.exit(2, f"{JSON}: no recorded run; run `make gpt-run` first\n")
+        run = json.loads(JSON.read_text())
+    else:
+        run = record(args.out.resolve())
+        RUNS.mkdir(parents=True, exist_ok=True)
+        JSON.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
+    for name, data in render(run).items():
+        (RUNS / name).write_bytes(data)
+    print(f"validation loss {run['summary']['final']['val']:.4f}; "
+          f"wall time {run['wall_seconds']:.0f} s; files in {RUNS.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
