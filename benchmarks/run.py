@@ -92,16 +92,34 @@ def bench_files(pattern: str) -> list[Path]:
     return [p for p in sorted(HERE.glob("bench_*.py")) if pattern in p.stem]
 
 
-def load_cases(path: Path) -> list[Case]:
+def load_module(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.CASES
+    return module
+
+
+def render_columns(report: dict) -> list[str]:
+    """A table of rows with named columns (for benchmarks that are whole runs, not Cases)."""
+    lines = ["| " + " | ".join(h for h, _, _ in report["columns"]) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(report["columns"])))
+             + "|"]
+    for row in report["rows"]:
+        lines.append("| " + " | ".join(fmt.format(row[key]) for _, key, fmt in report["columns"])
+                     + " |")
+    return lines
 
 
 def render_table(report: dict) -> str:
     """The Markdown table a page includes, made only from a results file."""
     m = report["machine"]
+    if "columns" in report:
+        lines = render_columns(report)
+        lines.append("")
+        lines.append(f"Measured by `make bench` on {m['processor']}, {m['platform']}, "
+                     f"Python {m['python']}, numpy {m['numpy']}, PyTorch {m['torch']}. "
+                     f"{report.get('note', '')}".rstrip())
+        return "\n".join(lines) + "\n"
     rate = any("items" in r for r in report["results"])
     lines = [
         "| benchmark | ours | reference | reference time | ours ÷ reference | speed-up |"
@@ -132,8 +150,16 @@ def main(argv: list[str]) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     print(f"{'benchmark':48s} {'ours':>10s} {'reference':>10s} {'speedup':>8s}  reference")
     for path in files:
+        module = load_module(path)
+        if hasattr(module, "REPORT"):        # a whole-run benchmark with its own columns
+            report = {"machine": machine(), **module.REPORT()}
+            out = RESULTS / path.stem
+            out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
+            out.with_suffix(".md").write_text(render_table(report))
+            print(render_table(report))
+            continue
         results = []
-        for case in load_cases(path):
+        for case in module.CASES:
             r = measure(case)
             results.append(r)
             print(f"{r['name']:48s} {r['ours_s'] * 1e3:8.2f}ms {r['reference_s'] * 1e3:8.2f}ms "

@@ -61,6 +61,7 @@ def train_command(args) -> None:
 
     ranks, device = distributed.setup(device)
     try:
+        # the peak of one process's device (or cores); MFU compares with world_size × this
         peak, peak_source = (peak_flops(device, args.peak_tflops and args.peak_tflops * 1e12)
                              if ranks.is_main else (0.0, ""))
         start = resume["step"] if resume is not None else 0
@@ -91,6 +92,7 @@ def train_command(args) -> None:
     if not ranks.is_main:
         return
     per_token = flops_per_token(model_cfg, result.model.num_parameters())
+    peak *= ranks.world_size                  # every process has a device (or cores) of its own
     mfu = per_token * result.tokens_per_second / peak
     summary = {"steps": result.step, "seconds": result.seconds,
                "tokens_per_second": result.tokens_per_second, "final": result.final,
@@ -104,7 +106,8 @@ def train_command(args) -> None:
     final = (f"; final loss over {train_cfg.final_eval_iters} batches: train "
              f"{result.final['train']:.4f}, val {result.final['val']:.4f}" if result.final else "")
     print(f"{result.step} steps in {result.seconds:.0f} s, {result.tokens_per_second:,.0f} "
-          f"tokens/s, MFU {mfu:.1%} of {peak / 1e12:.3g} TFLOP/s ({peak_source}){final}; "
+          f"tokens/s, MFU {mfu:.1%} of {peak / 1e12:.3g} TFLOP/s ({ranks.world_size} × "
+          f"{peak_source}){final}; "
           f"saved to {checkpoint.checkpoint_file(out)}")
 
 
