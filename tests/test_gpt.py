@@ -69,6 +69,11 @@ def test_load_text_errors(tmp_path, content, message):
         load_text(path)
 
 
+def test_a_folder_is_not_a_text_file(tmp_path):
+    with pytest.raises(DataError, match="is a folder"):
+        load_text(tmp_path)
+
+
 def test_text_shorter_than_a_block_is_an_error():
     tok = CharTokenizer.from_text(TEXT)
     with pytest.raises(DataError, match="too short: the validation split has 12"):

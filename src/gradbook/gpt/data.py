@@ -19,6 +19,8 @@ def load_text(path: str | os.PathLike | None = None) -> str:
     if path is None:
         path = fetch("shakespeare")
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the path of a text file")
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:

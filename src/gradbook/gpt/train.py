@@ -205,13 +205,13 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
         step, history = resume["step"], [list(h) for h in resume["history"]]
         torch.set_rng_state(resume["rng"]["torch"])
         generator.set_state(resume["rng"]["batch"])
-        if device.type == "cuda" and "cuda" in resume["rng"]:
-            torch.cuda.set_rng_state_all(resume["rng"]["cuda"])
+        saved_cuda = resume["rng"].get("cuda", [])
+        if device.type == "cuda" and len(saved_cuda) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(saved_cuda)
     if ranks.rank:     # other ranks: their own dropout masks (rank 0 keeps the saved stream)
         torch.manual_seed(cfg.seed + 7919 * ranks.rank + step)
-    forward = model
-    if ranks.ddp_model is not None:
-        forward = ranks.ddp_model(model)
+    ddp = ranks.ddp_model(model) if ranks.ddp_model is not None else None
+    forward = ddp if ddp is not None else model
     if cfg.compile:
         forward = torch.compile(forward)
     block, micro = model_cfg.block_size, cfg.batch_size // cfg.grad_accum
@@ -250,9 +250,8 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
             chunk = ranks.rank * mine + j
             x, y = take_blocks(data.train, starts[chunk * micro:(chunk + 1) * micro], block)
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            sync = contextlib.nullcontext()
-            if ranks.ddp_model is not None and j < mine - 1:
-                sync = forward.no_sync() if hasattr(forward, "no_sync") else sync
+            # all-reduce the gradients only after this process's last micro-batch
+            sync = ddp.no_sync() if ddp is not None and j < mine - 1 else contextlib.nullcontext()
             with sync, autocast(device):
                 _, loss = forward(x, y)
                 (loss / mine).backward()
