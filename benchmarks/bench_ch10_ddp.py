@@ -51,12 +51,13 @@ def REPORT() -> dict:
     for row in rows:
         row["relative"] = row["tokens_per_second"] / base
     return {
-        "columns": [["setup", "setup", "{}"], ["command", "command", "{}"],
+        "columns": [["setup", "setup", "{}"],
                     ["micro-batches per step", "grad_accum", "{}"],
                     ["training tokens/s", "tokens_per_second", "{:,.0f}"],
                     ["vs. first row", "relative", "{:.2f}×"],
                     [f"val loss after {STEPS} steps", "val", "{:.3f}"],
                     ["MFU (of measured matmul peak)", "mfu", "{:.0%}"]],
         "rows": rows,
-        "note": f"Every run: {STEPS} steps of the cpu preset, 12 blocks per step.",
+        "note": f"Every run: {STEPS} steps of the cpu preset, 12 blocks per step. Commands, "
+                "row by row: " + "; ".join(row["command"] for row in rows) + ".",
     }

@@ -41,8 +41,10 @@ def setup(device: torch.device) -> tuple[Ranks, torch.device]:
     def wrap(model: torch.nn.Module) -> torch.nn.Module:
         # DDP: broadcast rank 0's weights once, then all-reduce (average) the
         # gradients during every backward pass, bucket by bucket.
+        # The only buffer is the constant causal mask: no need to re-send it every step.
         ids = [device.index] if device.type == "cuda" else None
-        return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+        return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids,
+                                                         broadcast_buffers=False)
 
     return Ranks(rank=rank, world_size=world, ddp_model=wrap), device
 # --8<-- [end:setup]

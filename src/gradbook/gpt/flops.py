@@ -8,8 +8,9 @@ import torch
 
 from gradbook.gpt.model import GPTConfig
 
-# Dense bf16 tensor-core peaks from the vendors' data sheets, in FLOP/s.
-GPU_PEAKS = {"A100": 312e12, "H100": 989e12, "H200": 989e12, "L4": 121e12, "A10": 125e12}
+# Dense bf16 tensor-core peaks from NVIDIA's data sheets, in FLOP/s; the first name
+# found in the device's name wins, so the more specific names come first.
+GPU_PEAKS = {"H100 PCIe": 756e12, "H100": 989e12, "H200": 989e12, "A100": 312e12}
 
 
 # --8<-- [start:flops]
@@ -28,9 +29,15 @@ def flops_per_token(cfg: GPTConfig, n_params: int) -> float:
 
 
 def measured_matmul_peak(device: torch.device, size: int = 1024, seconds: float = 0.5) -> float:
-    """The best float32 matrix-product rate this device reaches, in FLOP/s: a practical peak."""
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
+    """The best matrix-product rate this device reaches, in FLOP/s: a practical peak.
+
+    float32 on a CPU; bfloat16 on a GPU, the precision training runs in there.
+    """
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    if device.type == "cuda":
+        size *= 8
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
     best, deadline = 0.0, time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         start = time.perf_counter()
@@ -48,4 +55,5 @@ def peak_flops(device: torch.device, stated: float | None = None) -> tuple[float
         for key, value in GPU_PEAKS.items():
             if key in name:
                 return value, f"{name} dense bf16 peak"
-    return measured_matmul_peak(device), f"float32 matmul peak measured on this {device.type}"
+    kind = "bfloat16" if device.type == "cuda" else "float32"
+    return measured_matmul_peak(device), f"{kind} matmul peak measured on this {device.type}"
