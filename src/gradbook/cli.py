@@ -99,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     gtrain.add_argument("--preset", choices=["cpu", "gpu"], default="cpu",
                         help="model size and training settings (default: cpu)")
     gtrain.add_argument("--max-iters", type=_positive(int),
-                        help="optimizer steps in all (default: the preset's)")
+                        help="optimizer steps in all (default: the preset's); with --resume, a "
+                             "larger value extends the run and stretches the cosine schedule "
+                             "to the new end")
     gtrain.add_argument("--out", default=DEFAULT_GPT_DIR, help="checkpoint folder")
     gtrain.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
     gtrain.add_argument("--compile", action="store_true", help="compile the model with torch.compile")
