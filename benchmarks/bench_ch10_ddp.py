@@ -36,7 +36,8 @@ def _run(processes: int, threads: int, out: Path) -> dict:
               f"torchrun --standalone --nproc_per_node {processes} -m gradbook.cli gpt train")
     return {"setup": f"{processes} process{'es' if processes > 1 else ''} × {threads} "
                      f"thread{'s' if threads > 1 else ''}",
-            "command": f"`OMP_NUM_THREADS={threads} {launch} --preset cpu --max-iters {STEPS}`",
+            "command": f"`OMP_NUM_THREADS={threads} {launch} --preset cpu --device cpu "
+                       f"--max-iters {STEPS} --out {out.name}`",
             "processes": processes, "grad_accum": summary["grad_accum"],
             "tokens_per_second": summary["tokens_per_second"],
             "val": summary["final"]["val"], "mfu": summary["mfu"]}

@@ -20,7 +20,8 @@ def flops_per_token(cfg: GPTConfig, n_params: int) -> float:
     Every weight is used in one multiply-add (2 FLOPs) per token going forward and
     two going backward (gradients for the input and for the weight): 6 FLOPs per
     parameter. Attention adds the scores and the weighted sum, which have no
-    weights: 2 × 2 × T × d multiply-adds per layer forward, so 12·L·T·d in all.
+    weights: 2·T·d multiply-adds (4·T·d FLOPs) per layer forward, three times
+    that with backward, so 12·L·T·d FLOPs in all.
     Position embeddings are looked up, not multiplied, so they are not counted.
     """
     n = n_params - cfg.block_size * cfg.n_embd
