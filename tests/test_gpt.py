@@ -339,3 +339,15 @@ def test_train_and_generate_errors(trained, tmp_path, capsys):
         capsys, "gpt", "train", "--resume", "--data", str(trained / "corpus.txt"),
         "--out", str(trained / "m"))
     assert not (tmp_path / "o").exists()
+
+
+def test_settings_from_a_checkpoint_are_checked():
+    with pytest.raises(ValueError, match="unknown model settings: n_embed"):
+        GPTConfig.from_dict({"n_embed": 128})
+    with pytest.raises(ValueError, match="unknown training settings: lr_max"):
+        TrainConfig.from_dict({"lr_max": 1e-3})
+    with pytest.raises(ValueError, match="n_head must be a positive integer, got 0"):
+        GPTConfig.from_dict({"n_head": 0})
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 2.5"):
+        TrainConfig.from_dict({"batch_size": 2.5})
+    assert TrainConfig.from_dict({"lr": 1e-3, "min_lr": 1e-4}).lr == 1e-3

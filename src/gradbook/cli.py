@@ -187,12 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {("data", "fetch"): _fetch, ("bikes", "train"): _train,
                ("bikes", "predict"): _predict, ("gpt", "train"): _gpt_train,
                ("gpt", "generate"): _gpt_generate}[(args.command, args.action)]
-    from gradbook.bikes.checkpoint import CheckpointError
     from gradbook.data.fetch import DataError
-    from gradbook.gpt.checkpoint import CheckpointError as GPTCheckpointError
+    from gradbook.files import CheckpointError
     try:
         handler(args)
-    except (UsageError, DataError, CheckpointError, GPTCheckpointError, ValueError,
+    except (UsageError, DataError, CheckpointError, ValueError,
             FileNotFoundError, FileExistsError, PermissionError) as exc:
         print(f"gradbook {args.command} {args.action}: error: {exc}", file=sys.stderr)
         return 2

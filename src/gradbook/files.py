@@ -10,6 +10,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+class CheckpointError(Exception):
+    """A saved model is missing, damaged, unsafe or of the wrong kind; the message says which."""
+
+
 # --8<-- [start:atomic_write]
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:

@@ -21,12 +21,9 @@ import torch
 from gradbook.bikes.data import Normalizer
 from gradbook.bikes.model import Config, build_model
 from gradbook.data.fetch import sha256_of
+from gradbook.files import CheckpointError
 
 FILES = ("model.pt", "stats.json", "config.json")
-
-
-class CheckpointError(Exception):
-    """A checkpoint is missing, incomplete or corrupt; the message says which file."""
 
 
 # --8<-- [start:save]

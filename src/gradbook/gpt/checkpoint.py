@@ -20,16 +20,12 @@ from pathlib import Path
 
 import torch
 
-from gradbook.files import atomic_write
+from gradbook.files import CheckpointError, atomic_write
 
 FILENAME = "checkpoint.pt"
 FORMAT = "gradbook-gpt/1"
 KEYS = ("format", "model", "optimizer", "model_config", "train_config", "tokenizer", "step",
         "rng", "history")
-
-
-class CheckpointError(Exception):
-    """A checkpoint is missing, damaged, unsafe or of the wrong kind; the message says which."""
 
 
 def checkpoint_file(path: str | os.PathLike) -> Path:

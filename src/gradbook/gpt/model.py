@@ -24,6 +24,22 @@ import torch.nn.functional as F
 ATTENTION = ("explicit", "sdpa")
 
 
+def require_positive_ints(settings, names: tuple[str, ...]) -> None:
+    """Raise ValueError naming the first of ``names`` that is not a positive integer."""
+    for name in names:
+        value = getattr(settings, name)
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def settings_from_dict(cls, d: dict, what: str):
+    """A checked ``cls`` (a settings dataclass) from a dict, e.g. one read from a checkpoint."""
+    unknown = set(d) - {f.name for f in fields(cls)}
+    if unknown:
+        raise ValueError(f"unknown {what} settings: {', '.join(sorted(unknown))}")
+    return cls(**d).check()
+
+
 @dataclass
 class GPTConfig:
     vocab_size: int = 65
@@ -35,9 +51,7 @@ class GPTConfig:
     attention: str = "sdpa"   # "explicit" or "sdpa": the same maths, two implementations
 
     def check(self) -> "GPTConfig":
-        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        require_positive_ints(self, ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"))
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
         if not 0 <= self.dropout < 1:
@@ -48,11 +62,7 @@ class GPTConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "GPTConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown model settings: {', '.join(sorted(unknown))}")
-        return cls(**d).check()
+        return settings_from_dict(cls, d, "model")
 
 
 # --8<-- [start:cache]

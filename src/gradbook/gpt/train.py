@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,7 +21,7 @@ import torch
 
 from gradbook.gpt import checkpoint
 from gradbook.gpt.data import TextData, random_starts, take_blocks
-from gradbook.gpt.model import GPTConfig, TinyGPT
+from gradbook.gpt.model import GPTConfig, TinyGPT, require_positive_ints, settings_from_dict
 from gradbook.gpt.tokenizer import CharTokenizer
 
 
@@ -46,10 +46,8 @@ class TrainConfig:
 # --8<-- [end:config]
 
     def check(self) -> "TrainConfig":
-        for name in ("max_iters", "batch_size", "grad_accum", "eval_interval", "eval_iters",
-                     "final_eval_iters"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        require_positive_ints(self, ("max_iters", "batch_size", "grad_accum", "eval_interval",
+                                     "eval_iters", "final_eval_iters"))
         if self.batch_size % self.grad_accum:
             raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of grad_accum "
                              f"({self.grad_accum})")
@@ -62,11 +60,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**d).check()
+        return settings_from_dict(cls, d, "training")
 
 
 # --8<-- [start:presets]
