@@ -16,7 +16,17 @@ export GRADBOOK_DATA_DIR := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: help install vendor serve build test bench figures gpt-run clean
+# Other kernels and another thread count, as on another reader's machine: PyTorch's
+# generic kernels, MKL and OpenBLAS without AVX-512, numpy without its AVX-512 loops,
+# one thread. `make test` runs the numeric checks a second time under these.
+FOREIGN_NUMERICS := ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1
+ifeq ($(shell uname -m),x86_64)
+FOREIGN_NUMERICS += MKL_ENABLE_INSTRUCTIONS=AVX2 OPENBLAS_CORETYPE=Sandybridge \
+	NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR"
+endif
+FOREIGN_TESTS := docs tests/test_snippets.py tests/test_gpt_run.py tests/test_foreign_numerics.py
+
+.PHONY: help install vendor serve build labs test test-foreign figure-deviations bench figures gpt-run clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,14 +42,25 @@ install: $(STAMP)  ## create .venv and install the book, its docs and test tools
 vendor: $(STAMP)  ## fetch pinned Mermaid and MathJax (npm) so pages render offline
 	@$(BIN)/python tools/vendor_js.py
 
-serve: install vendor  ## serve the book on http://127.0.0.1:8000 with live reload
+serve: install vendor  ## serve the book on http://127.0.0.1:8000 with live reload (labs: see make labs)
 	$(BIN)/mkdocs serve --dev-addr $(ADDR) --livereload
+
+labs: install  ## execute every lab notebook, for make serve to show (make build does it too)
+	$(BIN)/python tools/labs.py
 
 build: install vendor  ## build the static site into site/
 	$(BIN)/mkdocs build --strict --site-dir site
 
-test: install vendor  ## run the whole test suite
+test: install vendor  ## run the whole test suite, then the numeric checks on foreign kernels
 	$(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory test-foreign
+
+test-foreign: install  ## page blocks, figure data and recorded runs again, on other kernels
+	$(FOREIGN_NUMERICS) GRADBOOK_FOREIGN_NUMERICS=1 GRADBOOK_FIGURES_FROM=scripts \
+		$(BIN)/python -m pytest -p no:cacheprovider $(FOREIGN_TESTS)
+
+figure-deviations: install  ## how far a run on foreign kernels moves each figure's data (SCRIPTS=...)
+	$(FOREIGN_NUMERICS) $(BIN)/python tools/figure_deviations.py $(SCRIPTS)
 
 bench: install  ## run the side-by-side speed benchmarks
 	@$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[bench]'
@@ -51,5 +72,5 @@ figures: install  ## redraw every figure by running every chapter script
 gpt-run:  ## train the Tiny GPT cpu preset and record the run Chapter 9 shows
 	$(BIN)/python tools/gpt_run.py
 
-clean:  ## remove build outputs (keeps .venv)
+clean:  ## remove build outputs and executed labs (keeps .venv)
 	rm -rf site .pytest_cache .hypothesis .cache

@@ -22,10 +22,10 @@
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from gradbook.figures import save_svg
+from gradbook.figures import manual as drawings
+from gradbook.figures import save_figure
 from gradbook.manual import (
     LinearParams,
     fit,
@@ -110,24 +110,16 @@ for (hours, kcalls), pred in zip(new_sessions, predict(new_sessions, loaded).rav
 
 # %% [markdown]
 # ## 5. Figures: the falling loss, and the line finding the points
+#
+# Each figure is two files: the numbers it shows (`ch01_*.json`) and their drawing
+# (`ch01_*.svg`, by a function of `gradbook.figures.manual`).
 
 # %%
-fig, ax = plt.subplots()
-ax.semilogy(result.losses)
-ax.set_xlabel("epoch")
-ax.set_ylabel("MSE loss (log scale)")
-ax.set_title("Gradient descent on y = 2x + 1, learning rate 0.1")
-print("saved", save_svg(fig, "ch01_loss.svg").name)
+loss_data = {"losses": result.losses, "lr": 0.1}
+print("saved", save_figure("ch01_loss", loss_data, drawings.loss).name)
 
 # %%
-fig, ax = plt.subplots()
-grid = np.linspace(0, 5, 50).reshape(-1, 1)
-for epoch, params in result.snapshots.items():
-    label = f"epoch {epoch}: w={params.w.item():.2f}, b={params.b:.2f}"
-    ax.plot(grid.ravel(), predict(grid, params).ravel(), label=label)
-ax.scatter(x.ravel(), y.ravel(), color="black", zorder=3, label="data")
-ax.set_xlabel("x")
-ax.set_ylabel("y")
-ax.set_title("The fitted line during training")
-ax.legend()
-print("saved", save_svg(fig, "ch01_fit.svg").name)
+snapshots = [{"epoch": epoch, "w": params.w.item(), "b": params.b}
+             for epoch, params in result.snapshots.items()]
+fit_data = {"x": x.ravel(), "y": y.ravel(), "x_range": [0.0, 5.0], "snapshots": snapshots}
+print("saved", save_figure("ch01_fit", fit_data, drawings.fit).name)

@@ -21,12 +21,12 @@
 # diagrams.
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
-from gradbook.figures import save_svg, save_text
+from gradbook.figures import save_figure, save_text
+from gradbook.figures import scalar as drawings
 from gradbook.scalar import Value, topological_order
-from gradbook.scalar.draw import GraphTooLargeError, to_figure, to_mermaid
+from gradbook.scalar.draw import GraphTooLargeError, draw_graph, graph_data, to_mermaid
 
 # %% [markdown]
 # ## 1. The derivative as a limit
@@ -51,25 +51,11 @@ for h in (1.0, 0.1, 0.01, 0.001, 1e-6, 1e-10, 1e-13, 1e-16):
 # derivative.
 
 # %%
-slope = 6 * X0 - 4
 grid = np.linspace(-0.5, 5.0, 200)
-near = np.linspace(1.0, 5.0, 2)
-fig, ax = plt.subplots()
-ax.plot(grid, f(grid), color="black", label="f(x) = 3x² − 4x + 5")
-for h, color in ((1.5, "#90a4ae"), (0.75, "#5c6bc0")):
-    secant = (f(X0 + h) - f(X0)) / h
-    ax.plot(near, f(X0) + secant * (near - X0), color=color, linestyle="--",
-            label=f"secant, h = {h}: slope {secant:.2f}")
-    ax.plot([X0 + h], [f(X0 + h)], "o", color=color)
-ax.plot(near, f(X0) + slope * (near - X0), color="#e65100", linewidth=2,
-        label=f"tangent at x = 3: slope f′(3) = {slope:.0f}")
-ax.plot([X0], [f(X0)], "o", color="#e65100", zorder=3)
-ax.set_xlabel("x")
-ax.set_ylabel("f(x)")
-ax.set_ylim(-5, 65)
-ax.set_title("The derivative is the slope of the tangent")
-ax.legend(loc="upper left")
-print("saved", save_svg(fig, "ch02_tangent.svg").name)
+secants = [{"h": h, "slope": (f(X0 + h) - f(X0)) / h, "f": f(X0 + h)} for h in (1.5, 0.75)]
+tangent = {"x": grid, "f": f(grid), "x0": X0, "f0": f(X0), "slope": 6 * X0 - 4,
+           "secants": secants, "line_x": [1.0, 5.0]}
+print("saved", save_figure("ch02_tangent", tangent, drawings.tangent).name)
 
 # %% [markdown]
 # ## 2. An expression graph
@@ -92,9 +78,9 @@ for v in topological_order(L):
     if v.children:
         inputs = ", ".join(child.label for child in v.children)
         print(f"{v.label} = {v.op}({inputs}) = {v.data:5.1f}   local grads {v.local_grads}")
-fig = to_figure(L)
-fig.set_size_inches(9.5, 3.2)    # narrower than drawn, so the labels stay legible on a page
-print("saved", save_svg(fig, "ch02_expression.svg").name)
+graph = graph_data(L)    # what to_figure(L) draws: boxes, operations, where each sits
+graph["size"] = [9.5, 3.2]    # narrower than laid out, so the labels stay legible on a page
+print("saved", save_figure("ch02_expression", graph, draw_graph).name)
 
 # %% [markdown]
 # ## 3. One neuron, five ways

@@ -20,17 +20,15 @@
 # numbers Chapter 3 quotes and draws its figures and diagrams.
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
 from gradbook.data import make_moons
-from gradbook.figures import save_svg, save_text
+from gradbook.figures import save_figure, save_text
+from gradbook.figures import scalar as drawings
 from gradbook.scalar import Value, topological_order
 from gradbook.scalar.draw import to_mermaid
 from gradbook.scalar.nn import MLP, Neuron
 from gradbook.scalar.train import fit, max_margin_loss
-
-UPPER, LOWER = "#3949ab", "#e65100"  # colours of the y = +1 and y = -1 moons
 
 # %% [markdown]
 # ## 1. One neuron, drawn by the engine
@@ -79,18 +77,8 @@ print("saved", save_text(to_mermaid(naive_out), "ch03_neuron_naive.mmd").name)
 X, y = make_moons(100, noise=0.1, seed=0)
 print("X:", X.shape, " y:", y.shape, " points per label:",
       {int(label): int((y == label).sum()) for label in (1, -1)})
-
-fig, ax = plt.subplots(figsize=(6.4, 4.0))
-for label, colour, marker in ((1, UPPER, "o"), (-1, LOWER, "s")):
-    points = X[y == label]
-    ax.scatter(points[:, 0], points[:, 1], c=colour, marker=marker, s=22,
-               edgecolors="white", linewidths=0.5, label=f"y = {label:+d}")
-ax.set_aspect("equal")
-ax.set_xlabel("$x_1$")
-ax.set_ylabel("$x_2$")
-ax.set_title("make_moons(100, noise=0.1, seed=0)")
-ax.legend(loc="upper right")
-print("saved", save_svg(fig, "ch03_moons.svg").name)
+moons = {"points": X, "labels": y.astype(int), "noise": 0.1, "seed": 0}
+print("saved", save_figure("ch03_moons", moons, drawings.moons).name)
 
 # %% [markdown]
 # ## 3. The model: MLP(2, [16, 16, 1])
@@ -129,19 +117,8 @@ print(f"after training: loss {final_loss.data:.4f} (L2 penalty {penalty:.4f}), "
 print(f"smallest y*s: {closest:.4f} (every point at least a margin away)")
 
 # %%
-steps = np.arange(len(history.losses))
-fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8.0, 3.2))
-ax_loss.semilogy(steps, history.losses, color=UPPER)
-ax_loss.set_xlabel("step")
-ax_loss.set_ylabel("loss (log scale)")
-ax_loss.set_title("Max-margin loss + L2")
-ax_acc.plot(steps, 100 * np.array(history.accuracies), color=LOWER)
-ax_acc.set_xlabel("step")
-ax_acc.set_ylabel("training accuracy (%)")
-ax_acc.set_ylim(45, 102)
-ax_acc.set_title("Accuracy")
-fig.tight_layout()
-print("saved", save_svg(fig, "ch03_training.svg").name)
+curves = {"losses": history.losses, "accuracies": history.accuracies}
+print("saved", save_figure("ch03_training", curves, drawings.training).name)
 
 # %% [markdown]
 # ## 5. The decision boundary
@@ -152,29 +129,12 @@ print("saved", save_svg(fig, "ch03_training.svg").name)
 # %%
 xs = np.linspace(X[:, 0].min() - 0.5, X[:, 0].max() + 0.5, 60)
 zs = np.linspace(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5, 60)
-grid_x, grid_z = np.meshgrid(xs, zs)
 scores = np.array([[model([float(a), float(b)]).data for a in xs] for b in zs])
 print(f"grid: {scores.size} points, "
       f"{np.mean(scores > 0):.0%} of them classified +1")
-
-fig, ax = plt.subplots(figsize=(6.4, 4.4))
-limit = np.abs(scores).max()
-ax.contourf(grid_x, grid_z, scores, levels=[-limit, 0, limit],
-            colors=["#ffe0cc", "#dfe3f5"])
-ax.contour(grid_x, grid_z, scores, levels=[-1, 0, 1], colors="#37474f",
-           linestyles=["dashed", "solid", "dashed"], linewidths=[0.8, 1.4, 0.8])
-for label, colour, marker in ((1, UPPER, "o"), (-1, LOWER, "s")):
-    points = X[y == label]
-    ax.scatter(points[:, 0], points[:, 1], c=colour, marker=marker, s=22,
-               edgecolors="white", linewidths=0.5, label=f"y = {label:+d}",
-               zorder=3)
-ax.set_aspect("equal")
-ax.set_xlabel("$x_1$")
-ax.set_ylabel("$x_2$")
-ax.set_title("Decision boundary after 100 steps "
-             f"(accuracy {final_accuracy:.0%})")
-ax.legend(loc="lower right")
-print("saved", save_svg(fig, "ch03_boundary.svg").name)
+boundary = {"xs": xs, "zs": zs, "scores": scores, "points": X, "labels": y.astype(int),
+            "steps": len(history.losses), "accuracy": final_accuracy}
+print("saved", save_figure("ch03_boundary", boundary, drawings.boundary).name)
 
 # %% [markdown]
 # ## 6. What the n-ary nodes save

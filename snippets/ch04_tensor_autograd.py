@@ -21,11 +21,11 @@
 # it prints the numbers Chapter 4 quotes and draws its figures.
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 
 from gradbook.data import make_moons
-from gradbook.figures import save_svg
+from gradbook.figures import save_figure
+from gradbook.figures import tensor as drawings
 from gradbook.scalar import topological_order
 from gradbook.scalar.nn import MLP
 from gradbook.scalar.train import max_margin_loss
@@ -78,19 +78,8 @@ for n in POINTS:
           f"tensor graph {tensor_nodes[-1]} nodes (loss {t_loss.item():.4f})")
 
 # %%
-fig, ax = plt.subplots()
-ax.loglog(POINTS, scalar_nodes, "o-", label="scalar engine (one Value per number)")
-ax.loglog(POINTS, tensor_nodes, "s-", label="tensor engine (one Tensor per array)")
-ax.annotate(f"{scalar_nodes[-1]:,} nodes", (POINTS[-1], scalar_nodes[-1]),
-            textcoords="offset points", xytext=(-80, 6))
-ax.annotate(f"{tensor_nodes[-1]} nodes", (POINTS[-1], tensor_nodes[-1]),
-            textcoords="offset points", xytext=(-60, 8))
-ax.set_xlabel("training points in the batch")
-ax.set_ylabel("nodes in the graph")
-ax.set_title("One loss evaluation of MLP(2, [16, 16, 1])")
-ax.set_ylim(20, 2e4)
-ax.legend(loc="center left", bbox_to_anchor=(0.2, 0.38))
-print("saved", save_svg(fig, "ch04_graph_sizes.svg").name)
+sizes = {"points": POINTS, "scalar_nodes": scalar_nodes, "tensor_nodes": tensor_nodes}
+print("saved", save_figure("ch04_graph_sizes", sizes, drawings.graph_sizes).name)
 
 # %% [markdown]
 # ## 2. The seed examples
@@ -141,46 +130,10 @@ print("bias.grad =", bias.grad.tolist(), "= column sums", upstream.sum(axis=0).t
 
 
 # %%
-def draw_matrix(ax, values, left, top, cmap):
-    """Draw a matrix as coloured unit squares with their numbers, top-left at (left, top)."""
-    values = np.atleast_2d(values)
-    colours = plt.get_cmap(cmap)
-    low, high = values.min(), values.max()
-    for (i, j), v in np.ndenumerate(values):
-        shade = 0.15 + 0.6 * (v - low) / (high - low if high > low else 1.0)
-        ax.add_patch(plt.Rectangle((left + j, top - i - 1), 1, 1, facecolor=colours(shade),
-                                   edgecolor="white", linewidth=2))
-        ax.text(left + j + 0.5, top - i - 0.5, f"{v:g}", ha="center", va="center", fontsize=11)
-
-
-def arrow(ax, start, end, label):
-    ax.annotate("", xy=end, xytext=start,
-                arrowprops=dict(arrowstyle="-|>", lw=1.5, mutation_scale=16, color="0.25"))
-    ax.text((start[0] + end[0]) / 2, start[1] + 0.25, label, ha="center", va="bottom", fontsize=9)
-
-
 with no_grad():
     copies = (Tensor(np.zeros((4, 3))) + bias).numpy()
-fig, ax = plt.subplots(figsize=(7.6, 5.6))
-# Forward, left to right: b is copied into every row of a (4, 3) block.
-draw_matrix(ax, bias.numpy(), 0, 9.5, "Blues")
-draw_matrix(ax, copies, 7.2, 11, "Blues")
-arrow(ax, (3.4, 9.0), (6.8, 9.0), "copy into each row")
-ax.text(1.5, 11.4, "b, shape (3,)", ha="center", fontsize=10)
-ax.text(8.7, 11.4, "b broadcast to (4, 3)", ha="center", fontsize=10)
-# Backward, right to left: the upstream gradient is summed back over the rows.
-draw_matrix(ax, upstream, 7.2, 5, "Oranges")
-draw_matrix(ax, bias.grad, 0, 3.5, "Oranges")
-arrow(ax, (6.8, 3.0), (3.4, 3.0), "sum over the rows")
-ax.text(1.5, 5.4, "b.grad, shape (3,)", ha="center", fontsize=10)
-ax.text(8.7, 5.4, "upstream gradient, shape (4, 3)", ha="center", fontsize=10)
-ax.text(-0.3, 12.3, "forward", fontsize=12, fontweight="bold")
-ax.text(-0.3, 6.3, "backward", fontsize=12, fontweight="bold")
-ax.set_xlim(-0.4, 10.5)
-ax.set_ylim(0.8, 12.8)
-ax.set_aspect("equal")
-ax.axis("off")
-print("saved", save_svg(fig, "ch04_broadcast.svg").name)
+broadcast = {"bias": bias.numpy(), "copies": copies, "upstream": upstream, "bias_grad": bias.grad}
+print("saved", save_figure("ch04_broadcast", broadcast, drawings.broadcast).name)
 
 # %% [markdown]
 # ## 4. A gradient through ReLU, for a batch
@@ -198,27 +151,8 @@ print(f"{int(stopped.sum())} of {stopped.size} entries of dL/dz are exactly zero
       f"all where z < 0: {bool(np.array_equal(stopped, z.numpy() < 0))}")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.2))
-limit = float(np.abs(z.numpy()).max())
-panels = [
-    (z.numpy(), "pre-activations z", dict(cmap="RdBu_r", vmin=-limit, vmax=limit)),
-    (grad_h, "upstream gradient dL/dh", dict(cmap="viridis", vmin=0, vmax=1)),
-    (np.ma.masked_equal(z.grad, 0), "dL/dz = dL/dh · (z > 0)", dict(cmap="viridis", vmin=0, vmax=1)),
-]
-for ax, (values, title, style) in zip(axes, panels):
-    cmap = plt.get_cmap(style.pop("cmap")).copy()
-    cmap.set_bad("white")
-    image = ax.imshow(values, cmap=cmap, **style)
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("hidden unit")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-    fig.colorbar(image, ax=ax, shrink=0.8)
-axes[0].set_ylabel("example")
-for i, j in zip(*np.nonzero(stopped)):
-    axes[2].text(j, i, "0", ha="center", va="center", fontsize=8, color="0.4")
-print("saved", save_svg(fig, "ch04_relu_mask.svg").name)
+relu = {"z": z.numpy(), "grad_h": grad_h, "grad_z": z.grad}
+print("saved", save_figure("ch04_relu_mask", relu, drawings.relu_mask).name)
 
 # %% [markdown]
 # ## 5. log_softmax and the log-sum-exp trick

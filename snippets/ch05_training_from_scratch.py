@@ -24,11 +24,11 @@
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from gradbook.data import batches, load_digits
-from gradbook.figures import save_svg
+from gradbook.figures import save_figure
+from gradbook.figures import tensor as drawings
 from gradbook.tensor import Tensor, no_grad, nn, optim
 from gradbook.tensor.functional import cross_entropy
 from gradbook.tensor.serialize import load, save
@@ -45,14 +45,10 @@ print("training images:", digits.X_train.shape)
 print("test images:    ", digits.X_test.shape)
 print("images per class in training:", np.bincount(digits.y_train))
 
-fig, axes = plt.subplots(2, 10, figsize=(8, 2.2))
-for ax, image, label in zip(axes.ravel(), digits.X_train, digits.y_train):
-    ax.imshow(image.reshape(8, 8), cmap="gray_r", vmin=0, vmax=1,
-              interpolation="nearest")
-    ax.set_title(str(label), fontsize=10)
-    ax.set_axis_off()
-fig.suptitle("The first 20 training images and their labels", fontsize=11)
-print("saved", save_svg(fig, "ch05_digits.svg").name)
+# the first 20 images, as the counts from 0 to 16 the pixels were scaled from
+shown = {"grey_levels": (digits.X_train[:20] * 16).round().astype(int).reshape(20, 8, 8),
+         "labels": digits.y_train[:20]}
+print("saved", save_figure("ch05_digits", shown, drawings.digits).name)
 
 # %% [markdown]
 # ## 2. Initialisation: the spread of activations through ten layers
@@ -141,18 +137,11 @@ for name, make_optimizer in OPTIMIZERS.items():
 
 # %%
 WINDOW = 15  # smooth the noisy per-batch losses with a moving average
-steps_per_epoch = len(curves["Adam, lr 0.001"]) / EPOCHS
-fig, ax = plt.subplots()
-for name, losses in curves.items():
-    smooth = np.convolve(losses, np.ones(WINDOW) / WINDOW, mode="valid")
-    smooth = smooth.round(4)
-    epochs = (np.arange(len(smooth)) + WINDOW) / steps_per_epoch
-    ax.semilogy(epochs, smooth, label=name)
-ax.set_xlabel("epoch")
-ax.set_ylabel(f"training loss (moving average of {WINDOW} batches)")
-ax.set_title("Digits MLP: the same start, four update rules")
-ax.legend(loc="upper right")
-print("saved", save_svg(fig, "ch05_optimizers.svg").name)
+smoothed = [np.convolve(losses, np.ones(WINDOW) / WINDOW, mode="valid")
+            for losses in curves.values()]
+compared = {"names": list(curves), "smoothed": smoothed, "window": WINDOW,
+            "steps_per_epoch": len(curves["Adam, lr 0.001"]) / EPOCHS}
+print("saved", save_figure("ch05_optimizers", compared, drawings.optimizers).name)
 
 # %% [markdown]
 # ## 4. The MLP with Adam: 20 epochs, batches of 32

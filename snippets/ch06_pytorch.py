@@ -25,14 +25,14 @@ import pickle
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
 
 from gradbook.data import load_digits
 from gradbook.device import pick
-from gradbook.figures import save_svg
+import gradbook.figures.pytorch as drawings
+from gradbook.figures import save_figure
 from gradbook.manual import fit, line_data, make_memory_data
 from gradbook.pytorch.classify import (
     XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
@@ -124,26 +124,14 @@ print(f"final loss, linear model [1, 1]:        {line_losses[-1]:.4f}")
 print(f"final loss, hidden layer [1, 32, 1]:    {curve_losses[-1]:.1e}")
 
 # %%
-fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8))
 grid = torch.linspace(-1.1, 1.1, 221, dtype=torch.float64).reshape(-1, 1)
 with torch.no_grad():   # evaluate float64 copies, so the drawing does not hang on rounding
     line_pred = copy.deepcopy(line_model).double()(grid)
     curve_pred = copy.deepcopy(curve_model).double()(grid)
-left.scatter(x_curve.ravel(), y_curve.ravel(), s=12, color="black", zorder=3,
-             label="data: y = x²")
-left.plot(grid.ravel(), line_pred.ravel(), label="linear, [1, 1]")
-left.plot(grid.ravel(), curve_pred.ravel(), label="hidden layer, [1, 32, 1]")
-left.set_xlabel("x")
-left.set_ylabel("y")
-left.set_title("What each model learned")
-left.legend()
-right.semilogy(line_losses, label="linear, [1, 1]")
-right.semilogy(curve_losses, label="hidden layer, [1, 32, 1]")
-right.set_xlabel("step")
-right.set_ylabel("MSE loss (log scale)")
-right.set_title("Training loss, Adam")
-right.legend()
-print("saved", save_svg(fig, "ch06_curve.svg").name)
+curve_data = {"x": x_curve.ravel(), "y": y_curve.ravel(), "grid": grid.ravel(),
+              "line": line_pred.ravel(), "curve": curve_pred.ravel(),
+              "line_losses": line_losses, "curve_losses": curve_losses}
+print("saved", save_figure("ch06_curve", curve_data, drawings.curve).name)
 
 # %% [markdown]
 # ## 5. XOR
@@ -159,28 +147,14 @@ print("predictions:", predictions, " targets:", XOR_Y.int().ravel().tolist())
 print(f"loss: {xor_losses[0]:.3f} at the start, {xor_losses[-1]:.1e} after 500 steps")
 
 # %%
-steps = torch.linspace(-0.5, 1.5, 101, dtype=torch.float64)
+steps = torch.linspace(-0.5, 1.5, 51, dtype=torch.float64)
 gx, gy = torch.meshgrid(steps, steps, indexing="xy")
 points = torch.stack([gx.ravel(), gy.ravel()], dim=1)
 with torch.no_grad():
     probability = torch.sigmoid(copy.deepcopy(xor_model).double()(points)).reshape(gx.shape)
-fig, ax = plt.subplots(figsize=(5.2, 4.4))
-filled = ax.contourf(gx.numpy(), gy.numpy(), probability.numpy(),
-                     levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.8)
-ax.contour(gx.numpy(), gy.numpy(), probability.numpy(), levels=[0.5], colors="black",
-           linewidths=1.5)
-for label, marker, color in ((0, "o", "tab:blue"), (1, "^", "tab:red")):
-    mask = XOR_Y.ravel() == label
-    ax.scatter(XOR_X[mask, 0], XOR_X[mask, 1], s=120, marker=marker, color=color,
-               edgecolor="black", zorder=3, label=f"target {label}")
-fig.colorbar(filled, ax=ax, label="predicted probability of 1")
-ax.set_xlabel("first input")
-ax.set_ylabel("second input")
-ax.set_title("XOR, as a [2, 8, 1] network sees it")
-ax.grid(False)
-ax.set_aspect("equal")
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
-print("saved", save_svg(fig, "ch06_xor.svg").name)
+xor_data = {"steps": steps, "probability": probability,
+            "points": XOR_X, "targets": XOR_Y.ravel().int()}
+print("saved", save_figure("ch06_xor", xor_data, drawings.xor).name)
 
 
 # %% [markdown]

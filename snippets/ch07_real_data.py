@@ -26,7 +26,6 @@ import csv
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from gradbook.bikes.checkpoint import load_checkpoint, save_checkpoint
@@ -34,13 +33,8 @@ from gradbook.bikes.data import FEATURES, Normalizer, load_hours, make_features,
 from gradbook.bikes.model import Config, predict, train
 from gradbook.data.fetch import DATASETS, data_dir, fetch, sha256_of
 from gradbook.device import pick
-from gradbook.figures import save_svg
-
-
-def sig(values, digits=4):
-    """Round to a few significant digits before plotting, so that float32 noise in
-    the last bits (which differs between CPUs) cannot change the drawing."""
-    return np.array([float(f"{v:.{digits}g}") for v in np.ravel(values)])
+from gradbook.figures import bikes as drawings
+from gradbook.figures import save_figure
 
 
 # %% [markdown]
@@ -92,23 +86,19 @@ print(f"rows with humidity 0: {len(dry)}, on the days {sorted(set(dry))}")
 
 # %%
 hours = np.arange(24)
-fig, ax = plt.subplots(figsize=(7.2, 4.0))
-for flag, label, color in ((1, "working days", "tab:blue"), (0, "weekends and holidays", "tab:orange")):
+hourly = {"hours": hours, "labels": [], "mean": [], "low": [], "high": []}
+for flag, label in ((1, "working days"), (0, "weekends and holidays")):
     rows = table["workingday"] == flag
     by_hour = [cnt[rows & (table["hr"] == h)] for h in hours]
     mean = np.round([b.mean() for b in by_hour], 2)
     low, high = (np.array([np.percentile(b, q) for b in by_hour]) for q in (25, 75))
-    ax.fill_between(hours, low, high, color=color, alpha=0.15, linewidth=0)
-    ax.plot(hours, mean, marker="o", markersize=3.5, color=color, label=label)
+    hourly["labels"].append(label)
+    hourly["mean"].append(mean)
+    hourly["low"].append(low)
+    hourly["high"].append(high)
     print(f"{label:22s} busiest {int(np.argmax(mean)):2d}:00 ({mean.max():.1f} on average), "
           f"quietest {int(np.argmin(mean))}:00 ({mean.min():.1f})")
-ax.set_xticks(range(0, 24, 3))
-ax.set_xlim(-0.5, 23.5)
-ax.set_xlabel("hour of the day")
-ax.set_ylabel("rentals in that hour")
-ax.set_title("Mean rentals by hour, 2011–2012 (bands: middle 50%)")
-ax.legend(loc="upper left")
-print("saved", save_svg(fig, "ch07_hourly.svg").name)
+print("saved", save_figure("ch07_hourly", hourly, drawings.hourly).name)
 
 # %% [markdown]
 # ## 3. Features
@@ -150,8 +140,8 @@ print(f"fitted on all rows, the means would move by {shift.max():.4f} std at mos
 #
 # 20 epochs of Adam (learning rate $10^{-3}$) on mini-batches of 64. The chapter
 # lets `pick()` choose the device; this lab asks for the CPU, so that the figures
-# come out the same on every machine (for models this small, a GPU would not be
-# faster anyway). Predicting the training mean for every hour is the baseline.
+# come out nearly the same on every machine (for models this small, a GPU would not
+# be faster anyway). Predicting the training mean for every hour is the baseline.
 
 # %%
 print("pick() would choose:", pick(), "- this lab trains on: cpu")
@@ -171,22 +161,14 @@ for kind in ("linear", "mlp"):
 # predicting the mean scores), on the training batches and on the test set.
 
 # %%
-epochs = np.arange(1, 21)
-fig, ax = plt.subplots(figsize=(7.2, 4.0))
-for kind, color in (("linear", "tab:blue"), ("mlp", "tab:red")):
+curves = {"models": ["linear", "mlp"], "train": [], "test": []}
+for kind in curves["models"]:
     r = results[kind, False]
-    ax.plot(epochs, sig(r.train_losses), color=color, label=f"{kind}, training batches")
-    ax.plot(epochs, sig(r.test_losses), color=color, linestyle="--", label=f"{kind}, test set")
+    curves["train"].append(r.train_losses)
+    curves["test"].append(r.test_losses)
     print(f"{kind:6s} epoch 1: train {r.train_losses[0]:.4f}, test {r.test_losses[0]:.4f} | "
           f"epoch 20: train {r.train_losses[-1]:.4f}, test {r.test_losses[-1]:.4f}")
-ax.axhline(1.0, color="gray", linewidth=1, linestyle=":", label="predicting the mean")
-ax.set_xticks([1, 5, 10, 15, 20])
-ax.set_ylim(0, 1.1)
-ax.set_xlabel("epoch")
-ax.set_ylabel("MSE, normalised target")
-ax.set_title("Training and test loss (hour as a number)")
-ax.legend(loc="upper right", fontsize=9)
-print("saved", save_svg(fig, "ch07_losses.svg").name)
+print("saved", save_figure("ch07_losses", curves, drawings.losses).name)
 
 # %% [markdown]
 # Predicted against actual rentals for 400 randomly chosen test hours. A perfect
@@ -195,19 +177,12 @@ print("saved", save_svg(fig, "ch07_losses.svg").name)
 # %%
 X_test, y_test = plain[test_idx], cnt[test_idx]
 shown = np.sort(np.random.default_rng(0).choice(len(test_idx), size=400, replace=False))
-fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.4), sharex=True, sharey=True)
-for ax, kind in zip(axes, ("linear", "mlp")):
+scatter = {"actual": y_test[shown], "models": ["linear", "mlp"], "predicted": [], "test_rmse": []}
+for kind in scatter["models"]:
     r = results[kind, False]
-    guess = predict((r.model, r.inputs, r.target), X_test[shown]).ravel()
-    ax.scatter(y_test[shown], np.round(guess), s=7, alpha=0.5, color="tab:blue")
-    ax.plot([0, 1000], [0, 1000], color="black", linewidth=1)
-    ax.set_title(f"{kind}: test RMSE {r.test_rmse:.0f} bikes/hour")
-    ax.set_xlabel("actual rentals")
-    ax.set_xlim(0, 1000)
-    ax.set_ylim(0, 1000)
-    ax.set_aspect("equal")
-axes[0].set_ylabel("predicted rentals")
-print("saved", save_svg(fig, "ch07_predictions.svg").name)
+    scatter["predicted"].append(predict((r.model, r.inputs, r.target), X_test[shown]).ravel())
+    scatter["test_rmse"].append(r.test_rmse)
+print("saved", save_figure("ch07_predictions", scatter, drawings.predictions).name)
 
 # %% [markdown]
 # ## 6. Save and load a checkpoint

@@ -25,10 +25,8 @@
 # is run as a script too. Section 8.6 of the chapter shows them.
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.patches import Patch, Rectangle
 from torch import nn
 from torch.utils.data import DataLoader as TorchLoader
 from torch.utils.data import Dataset
@@ -38,7 +36,8 @@ from gradbook.data import batches, load_digits
 from gradbook.data.fetch import fetch
 from gradbook.data.loader import ArrayDataset, DataLoader, default_collate
 from gradbook.device import pick
-from gradbook.figures import save_svg
+from gradbook.figures import loaders as drawings
+from gradbook.figures import save_figure
 
 # %% [markdown]
 # ## 1. A dataset: a length and an item per index
@@ -107,34 +106,8 @@ for epoch in range(EPOCHS):
     dropped = np.flatnonzero(assignment[epoch] < 0).tolist()
     print(f"epoch {epoch + 1}: batches {members}, dropped {dropped}")
 
-colors = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
-fig, ax = plt.subplots(figsize=(9.6, 2.6))
-for epoch in range(EPOCHS):
-    for i in range(N_SMALL):
-        k = assignment[epoch, i]
-        face = colors[k] if k >= 0 else "white"
-        ax.add_patch(Rectangle((i, EPOCHS - 1 - epoch), 0.92, 0.88, facecolor=face,
-                               edgecolor=face if k >= 0 else "#999999",
-                               hatch=None if k >= 0 else "///", linewidth=0.8))
-        ax.text(i + 0.46, EPOCHS - 1 - epoch + 0.44, str(k + 1) if k >= 0 else "–",
-                ha="center", va="center", fontsize=8,
-                color="white" if k >= 0 else "#666666")
-ax.set_xlim(-0.1, N_SMALL)
-ax.set_ylim(-0.1, EPOCHS)
-ax.set_xticks(np.arange(N_SMALL) + 0.46, [str(i) for i in range(N_SMALL)], fontsize=8)
-ax.set_yticks(np.arange(EPOCHS) + 0.44, [f"epoch {EPOCHS - e}" for e in range(EPOCHS)])
-ax.tick_params(length=0)
-ax.grid(False)
-for side in ("left", "bottom"):
-    ax.spines[side].set_visible(False)
-ax.set_xlabel("example index")
-ax.set_title(f"{N_SMALL} examples, batches of {BATCH_SMALL}, shuffled, drop_last=True: "
-             "the batch each example lands in")
-handles = [Patch(facecolor=c, label=f"batch {k + 1}") for k, c in enumerate(colors)]
-handles.append(Patch(facecolor="white", edgecolor="#999999", hatch="///", label="dropped"))
-ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=5,
-          frameon=False)
-print("saved", save_svg(fig, "ch08_epochs.svg").name)
+shuffled = {"assignment": assignment, "batch_size": BATCH_SMALL}
+print("saved", save_figure("ch08_epochs", shuffled, drawings.epochs).name)
 
 # %% [markdown]
 # ## 3. Why shuffle? The bike data are sorted by time
@@ -162,25 +135,10 @@ print(f"all {len(rentals)} hours: mean rentals {rentals.mean():.1f}, "
       f"working-day share {workingday.mean():.2f}")
 
 # %%
-fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.6, 5.4), sharex=True)
-steps = np.arange(1, len(stats[False][0]) + 1)
-for shuffle, color, label in ((False, "tab:red", "in file order (shuffle=False)"),
-                              (True, "tab:blue", "shuffled (shuffle=True)")):
-    means, shares = stats[shuffle]
-    top.plot(steps, means, color=color, linewidth=1.2, label=label)
-    bottom.plot(steps, shares, ".", color=color, markersize=4, label=label)
-top.axhline(rentals.mean(), color="black", linestyle="--", linewidth=1,
-            label=f"all hours: {rentals.mean():.0f}")
-bottom.axhline(workingday.mean(), color="black", linestyle="--", linewidth=1,
-               label=f"all hours: {workingday.mean():.2f}")
-top.set_ylabel("mean rentals\nin the batch")
-bottom.set_ylabel("share of working-\nday hours")
-bottom.set_xlabel("batch number within one epoch (batches of 64 hours)")
-top.set_title("Batches of the bike-sharing data, one epoch")
-top.legend(loc="upper left", fontsize=8)
-bottom.legend(handles=bottom.get_lines()[-1:], loc="lower right", bbox_to_anchor=(1.0, 1.0),
-              fontsize=8, frameon=False)
-print("saved", save_svg(fig, "ch08_batch_means.svg").name)
+batch_stats = {"means": [stats[False][0], stats[True][0]],
+               "shares": [stats[False][1], stats[True][1]],
+               "overall_mean": rentals.mean(), "overall_share": workingday.mean()}
+print("saved", save_figure("ch08_batch_means", batch_stats, drawings.batch_means).name)
 
 # %% [markdown]
 # ## 4. Collating: from a list of examples to a batch

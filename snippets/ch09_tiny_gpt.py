@@ -28,13 +28,13 @@
 import math
 from dataclasses import replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gradbook.figures import save_svg
+from gradbook.figures import gpt as drawings
+from gradbook.figures import save_figure
 from gradbook.gpt.data import TextData, get_batch, load_text
 from gradbook.gpt.generate import generate, next_token_distribution
 from gradbook.gpt.model import CausalSelfAttention, GPTConfig, TinyGPT
@@ -281,22 +281,15 @@ for b in (0, model_cfg.n_layer - 1):
     print(f"block {b + 1}: mean of each row's largest weight, head by head:",
           [round(v, 2) for v in top.tolist()])
 
-labels = [{"\n": "⏎", " ": "␣"}.get(ch, ch) for ch in line]
 shown_blocks = (0, model_cfg.n_layer - 1)
-fig, axes = plt.subplots(len(shown_blocks), n_head, figsize=(13.0, 7.0), constrained_layout=True)
-for row, b in zip(axes, shown_blocks):
-    for number, ax in enumerate(row):
-        image = ax.imshow(weights[b, number].numpy(), cmap="Blues", vmin=0, vmax=1)
-        ax.set_title(f"block {b + 1}, head {number + 1}", fontsize=10)
-        ax.set_xticks(range(T), labels, fontsize=7, family="monospace")
-        ax.set_yticks(range(T), labels, fontsize=7, family="monospace")
-        ax.tick_params(length=0)
-        ax.grid(False)
-    row[0].set_ylabel("position asking (t)")
-for ax in axes[-1]:
-    ax.set_xlabel("position attended to (s)")
-fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight")
-print("saved", save_svg(fig, "ch09_attention_weights.svg").name)
+attention_data = {                      # row t of a head: its weights on positions 0..t
+    "text": line, "blocks": [b + 1 for b in shown_blocks],
+    "weights": [[[weights[b, head, t, :t + 1] for t in range(T)] for head in range(n_head)]
+                for b in shown_blocks],
+    # how selective each block is: each row's largest weight, averaged over rows and heads
+    "sharpness": [weights[b].max(dim=-1).values.mean() for b in shown_blocks]}
+print("saved", save_figure("ch09_attention_weights", attention_data,
+                           drawings.attention_weights).name)
 
 # %% [markdown]
 # ## 6. Sampling: temperature and top-k
@@ -312,25 +305,26 @@ with torch.no_grad():
 last = logits[0, -1]
 settings = [(0.5, None), (1.0, None), (2.0, None), (1.0, 5)]
 dists = {s: next_token_distribution(last, *s) for s in settings}
-order = torch.argsort(dists[(1.0, None)], descending=True)[:20]   # the 20 likeliest at T = 1
-shown = [{"\n": "⏎", " ": "␣"}.get(tokenizer.chars[int(i)], tokenizer.chars[int(i)])
-         for i in order]
 for (t, k), p in dists.items():
     top = torch.argsort(p, descending=True)[:5]
     kept = int((p > 0).sum())
     print(f"temperature {t}, top-k {k}: {kept:2} characters possible; likeliest "
           + ", ".join(f"{tokenizer.chars[int(i)]!r} {p[i]:.2f}" for i in top))
 
-fig, axes = plt.subplots(1, 4, figsize=(13.0, 3.2), sharey=True, constrained_layout=True)
-for ax, (t, k) in zip(axes, settings):
-    p = dists[(t, k)][order].numpy()
-    ax.bar(range(len(order)), p, color="tab:orange" if k else "tab:blue")
-    ax.set_xticks(range(len(order)), shown, family="monospace")
-    ax.set_title(f"temperature {t:g}" + (f", top-k {k}" if k else ""))
-    ax.set_ylim(0, 1)
-axes[0].set_ylabel("probability of the next character")
-fig.suptitle(f"After {prompt!r}: the 20 likeliest characters at temperature 1")
-print("saved", save_svg(fig, "ch09_temperature.svg").name)
+# The figure shows the 20 characters likeliest at temperature 1. The data keeps every
+# character's probability and the drawing picks the 20, because which ones (and which
+# five top-k keeps) can change when two are nearly equally likely. Beside them, two
+# summaries that do not depend on which character is which: the entropy of each
+# distribution (in nats) and the probabilities top-k keeps, sorted.
+top_k = dists[(1.0, 5)]
+temperature_data = {
+    "prompt": prompt, "vocabulary": tokenizer.chars,
+    "temperatures": [0.5, 1.0, 2.0],
+    "probabilities": [dists[(t, None)] for t in (0.5, 1.0, 2.0)],
+    "entropies": [torch.special.entr(dists[(t, None)]).sum() for t in (0.5, 1.0, 2.0)],
+    "top_k": 5, "top_k_temperature": 1.0, "top_k_probabilities": top_k,
+    "top_k_kept": top_k[top_k > 0].sort(descending=True).values}
+print("saved", save_figure("ch09_temperature", temperature_data, drawings.temperature).name)
 
 # %% [markdown]
 # A few samples. A seed fixes the random draws, so the same seed gives the same
@@ -379,13 +373,6 @@ rates = np.array([lr_at(int(s), full) for s in steps])
 for s in (0, 50, 99, 100, 1050, 2000):
     print(f"step {s:4}: lr {lr_at(s, full):.6f}")
 
-fig, ax = plt.subplots(figsize=(6.4, 3.2))
-ax.plot(steps, rates, color="tab:blue")
-ax.axvline(full.warmup_iters, color="gray", linestyle="--", linewidth=1)
-ax.annotate("end of warm-up", (full.warmup_iters, full.lr), xytext=(400, 0.5 * full.lr),
-            arrowprops={"arrowstyle": "->", "color": "gray"}, fontsize=9)
-ax.axhline(full.min_lr, color="gray", linestyle=":", linewidth=1)
-ax.set_xlabel("step")
-ax.set_ylabel("learning rate")
-ax.set_title(f"cpu preset: warm-up to {full.lr:g}, cosine down to {full.min_lr:g}")
-print("saved", save_svg(fig, "ch09_lr_schedule.svg").name)
+schedule = {"steps": steps, "rates": rates, "warmup_iters": full.warmup_iters,
+            "lr": full.lr, "min_lr": full.min_lr}
+print("saved", save_figure("ch09_lr_schedule", schedule, drawings.lr_schedule).name)

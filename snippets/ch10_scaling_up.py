@@ -33,11 +33,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from gradbook.figures import save_svg
+from gradbook.figures import save_figure
+from gradbook.figures import scaling as drawings
 from gradbook.gpt.data import TextData, load_text
 from gradbook.gpt.flops import GPU_PEAKS, flops_per_token
 from gradbook.gpt.model import GPTConfig, TinyGPT
@@ -191,7 +191,7 @@ print("weights:", layer.weight.dtype, " logits:", logits.dtype, " loss:", loss.d
 # precision.
 
 # %%
-magnitudes = np.logspace(-9, 6, 1501)
+magnitudes = np.logspace(-9, 6, 751)        # 50 per decade
 
 
 def worst_relative_error(dtype):
@@ -205,31 +205,16 @@ def worst_relative_error(dtype):
     return err
 
 
-fig, ax = plt.subplots(figsize=(6.4, 4.0))
-styles = {"float16": ("tab:red", "-"), "bfloat16": ("tab:blue", "-"),
-          "float32": ("tab:gray", "--")}
-for name, (colour, line) in styles.items():
-    ax.plot(magnitudes, worst_relative_error(formats[name]), color=colour, linestyle=line,
-            label=name)
-fp16 = torch.finfo(torch.float16)
-zero_below, inf_above = 2.0**-25, 65_520.0         # float16's rounding thresholds
-ax.axvspan(magnitudes[0], zero_below, color="tab:red", alpha=0.12)
-ax.axvspan(inf_above, magnitudes[-1], color="tab:red", alpha=0.12)
-ax.axvspan(zero_below, fp16.smallest_normal, color="tab:red", alpha=0.05)
-for x, label in ((10 ** -8.25, "float16\nrounds\nto 0"),
-                 (10 ** -5.9, "float16\nsubnormals"),
-                 (10 ** 5.4, "float16\noverflows\nto inf")):
-    ax.text(x, 1e-6, label, color="tab:red", ha="center", va="center", fontsize=8)
-ax.set_xscale("log")
-ax.set_yscale("log")
-ax.set_xlim(magnitudes[0], magnitudes[-1])
-ax.set_ylim(1e-9, 2)
-ax.set_xlabel("magnitude of the number")
-ax.set_ylabel("largest relative rounding error")
-ax.set_title("Rounding to bfloat16, float16 and float32")
-ax.legend(loc="center", bbox_to_anchor=(0.58, 0.42), ncol=3)
-print("saved", save_svg(fig, "ch10_precision.svg").name)
-plt.close(fig)
+errors = {}
+for name in ("float16", "bfloat16", "float32"):
+    err = worst_relative_error(formats[name])
+    errors[name] = [None if np.isnan(e) else e for e in err]   # None: overflowed, not drawn
+precision_data = {
+    "magnitudes": magnitudes, "errors": errors,
+    "float16_zero_below": 2.0**-25,                    # float16's rounding thresholds
+    "float16_smallest_normal": torch.finfo(torch.float16).smallest_normal,
+    "float16_overflow_above": 65_520.0}
+print("saved", save_figure("ch10_precision", precision_data, drawings.precision).name)
 
 # %% [markdown]
 # ## 4. Floating-point operations per token, and MFU
@@ -273,25 +258,17 @@ for gpu, peak in GPU_PEAKS.items():
 
 # %%
 blocks = 2 ** np.arange(4, 14)
-fig, ax = plt.subplots(figsize=(6.4, 4.0))
-for name, colour in (("cpu", "tab:blue"), ("gpu", "tab:orange")):
+shapes = {}
+for name in ("cpu", "gpu"):
     model_cfg, _ = preset(name)
     n = TinyGPT(model_cfg).num_parameters() - model_cfg.block_size * model_cfg.n_embd
     attention = 12 * model_cfg.n_layer * blocks * model_cfg.n_embd
-    share = attention / (6 * n + attention)
-    ax.plot(blocks, share, marker="o", color=colour,
-            label=f"{name} preset shape ({model_cfg.n_layer} layers, {model_cfg.n_embd} wide)")
     own = 12 * model_cfg.n_layer * model_cfg.block_size * model_cfg.n_embd
-    ax.plot([model_cfg.block_size], [own / (6 * n + own)], marker="*", markersize=14,
-            color=colour, linestyle="none")
+    shapes[name] = {"n_layer": model_cfg.n_layer, "n_embd": model_cfg.n_embd,
+                    "share": attention / (6 * n + attention),
+                    "block_size": model_cfg.block_size, "own_share": own / (6 * n + own)}
     print(f"{name}: attention's share at its block size {model_cfg.block_size}: "
           f"{own / (6 * n + own):.1%}; equal to the weights' at T = "
           f"{n / (2 * model_cfg.n_layer * model_cfg.n_embd):,.0f}")
-ax.set_xscale("log", base=2)
-ax.set_ylim(0, 1)
-ax.set_xlabel("block size T (characters of context)")
-ax.set_ylabel("attention's share of the FLOPs per token")
-ax.set_title("12·L·T·d against 6·N  (★ = the preset's own block size)")
-ax.legend(loc="upper left")
-print("saved", save_svg(fig, "ch10_flops_split.svg").name)
-plt.close(fig)
+split_data = {"blocks": blocks, "presets": shapes}
+print("saved", save_figure("ch10_flops_split", split_data, drawings.flops_split).name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,16 +19,30 @@ def doc_pages() -> list[Path]:
     return sorted(p for p in DOCS.rglob("*.md") if "vendor" not in p.parts)
 
 
+@dataclass(frozen=True)
+class SiteBuild:
+    site: Path          # the built site
+    log: str            # what mkdocs printed
+    lab_figures: Path   # the figures the labs (the chapter scripts, executed) wrote
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> tuple[Path, str]:
-    """Run ``mkdocs build --strict`` as a reader would; return (site dir, its log)."""
+def site_build(tmp_path_factory) -> SiteBuild:
+    """Run ``mkdocs build --strict`` as a reader would; the labs are executed on the way."""
     site = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    lab_figures = tmp_path_factory.mktemp("lab-figures")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GRADBOOK_FIGURES_DIR": str(lab_figures)}
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed (exit {proc.returncode}):\n{log}")
-    return site, log
+    return SiteBuild(site, log, lab_figures)
+
+
+@pytest.fixture(scope="session")
+def built_site(site_build) -> tuple[Path, str]:
+    """(site dir, build log) of the one site build of this run."""
+    return site_build.site, site_build.log

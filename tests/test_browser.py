@@ -111,6 +111,54 @@ def _mermaid_hosts_with_svg(cdp) -> tuple[int, int]:
     return hosts, rendered
 
 
+MIN_DIAGRAM_TEXT_PX = 10
+
+
+def _mermaid_text_sizes(cdp) -> list[tuple[str, float]]:
+    """(text, rendered height in CSS px) of every label in every visible Mermaid diagram.
+
+    The height is the label's font size times the scale at which its SVG is drawn
+    (rendered width over ``viewBox`` width): a wide diagram squeezed into the page
+    column shrinks every label with it. Diagrams not displayed (a collapsed block) are
+    skipped.
+    """
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]
+    sizes: list[tuple[str, float]] = []
+
+    def attrs(node) -> dict[str, str]:
+        values = node.get("attributes", [])
+        return dict(zip(values[::2], values[1::2]))
+
+    def font_px(node_id: int) -> float:
+        style = cdp.send("CSS.getComputedStyleForNode", {"nodeId": node_id})["computedStyle"]
+        value = next(p["value"] for p in style if p["name"] == "font-size")
+        return float(value.removesuffix("px"))
+
+    def walk(node, scale: float | None, parent_id: int | None, inside: bool) -> None:
+        name = node.get("localName")
+        if name == "style":
+            return
+        inside = inside or "mermaid" in attrs(node).get("class", "").split()
+        if inside and name == "svg" and scale is None:
+            try:
+                box = cdp.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]
+            except Exception:          # not displayed
+                return
+            view_width = float(attrs(node).get("viewBox", "0 0 0 0").split()[2])
+            if box["width"] == 0 or view_width == 0:
+                return
+            scale = box["width"] / view_width
+        if node.get("nodeType") == 3 and scale is not None and node.get("nodeValue", "").strip():
+            sizes.append((node["nodeValue"].strip(), font_px(parent_id) * scale))
+        for kid in node.get("children", []) + node.get("shadowRoots", []):
+            walk(kid, scale, node.get("nodeId"), inside)
+
+    walk(root, None, None, False)
+    return sizes
+
+
 def test_site_has_pages(server):
     site, _ = server
     assert "chapters/01-manual-gradients/" in _pages(site)
@@ -142,6 +190,13 @@ def test_every_page_renders(server, browser, tmp_path_factory):
             hosts, rendered = _mermaid_hosts_with_svg(cdp)
             if rendered != expected:
                 problems.append(f"mermaid: {rendered} of {expected} diagrams hold an svg ({hosts} hosts)")
+            sizes = _mermaid_text_sizes(cdp)
+            small = [(text, px) for text, px in sizes if px < MIN_DIAGRAM_TEXT_PX]
+            if rendered and not sizes:
+                problems.append("mermaid: no diagram text found to measure")
+            if small:
+                problems.append(f"mermaid: {len(small)} labels drawn under {MIN_DIAGRAM_TEXT_PX} px "
+                                f"at a 1280 px window, e.g. {small[0][0]!r} at {small[0][1]:.1f} px")
 
         # Math: MathJax 3 replaces every arithmatex span (chapters) and every $…$ in a
         # lab's Markdown cells with an mjx-container.

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from gradbook.data import make_moons
-from gradbook.figures import save_svg
+from gradbook.figures import save_figure, save_svg, svg_bytes
 from gradbook.scalar import Value
-from gradbook.scalar.draw import GraphTooLargeError, to_figure, to_mermaid
+from gradbook.scalar.draw import GraphTooLargeError, draw_graph, graph_data, to_figure, to_mermaid
 from gradbook.scalar.nn import MLP, Layer, Neuron
 from gradbook.scalar.train import fit, linear_decay, max_margin_loss
 
@@ -148,6 +148,22 @@ def test_svg_drawing_is_reproducible(tmp_path, monkeypatch):
     plt.close("all")
     assert first == second
     assert b"tanh" in first or b"<path" in first
+
+
+def test_figure_is_drawn_from_plain_graph_data(tmp_path, monkeypatch):
+    data = graph_data(_neuron_graph())
+    # six values (x, w, x*w, b, n, o), each once; each op with the ids of the values it reads
+    ids = [v["id"] for v in data["values"]]
+    assert len(ids) == len(set(ids)) == 6
+    ops = {v["op"]: v for v in data["values"] if "op" in v}
+    assert sorted(ops) == ["*", "+", "tanh"]
+    assert all(i in ids for v in ops.values() for i in v["inputs"])
+    assert "o\ndata 0.0000\ngrad 1.0000" in [v["text"] for v in data["values"]]
+    assert svg_bytes(draw_graph(data)) == svg_bytes(to_figure(_neuron_graph()))
+    monkeypatch.setenv("GRADBOOK_FIGURES_DIR", str(tmp_path))
+    saved = save_figure("graph", data, draw_graph)     # plain data: it goes through JSON
+    assert saved.read_bytes() == svg_bytes(draw_graph(data))
+    plt.close("all")
 
 
 def test_mermaid_direction():

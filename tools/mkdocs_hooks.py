@@ -3,8 +3,12 @@
 1. Mermaid and MathJax are served from ``docs/vendor/`` when ``make vendor`` has
    fetched them (pinned, from the npm registry), so pages render with no network.
    Without them, the pages fall back to the public CDN.
-2. Every ``snippets/chNN_*.py`` becomes ``labs/chNN_*.ipynb`` (via jupytext) for
-   mkdocs-jupyter to execute and render, with the notebook offered for download.
+2. Every ``snippets/chNN_*.py`` becomes ``labs/chNN_*.ipynb`` for mkdocs-jupyter to
+   render, with the notebook offered for download. ``mkdocs build`` executes every
+   lab afresh (``tools/labs.py``; a failing cell fails the build) and keeps the
+   executed notebooks in ``.cache/labs``. ``mkdocs serve`` executes nothing: it shows
+   those notebooks, or the code with a note saying how to run it (``make labs``),
+   and caches the notebooks' HTML, so the book opens and reloads in seconds.
 3. Lab pages lose the MathJax 2 loader nbconvert adds: the site's MathJax 3 serves
    them, once their ``$…$`` math is marked up the way arithmatex marks the chapters'.
 """
@@ -18,11 +22,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import jupytext
+import sys
+
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import labs  # noqa: E402  (tools/ is not a package: found through sys.path, just above)
 VENDOR = ROOT / "docs" / "vendor"
 
 MERMAID_VERSION = "11.12.0"
@@ -38,6 +45,7 @@ CDN_JS = {
 }
 
 _LAB_DIR: Path | None = None
+_SERVING = False
 
 
 def vendored() -> bool:
@@ -51,26 +59,43 @@ def _temporary_dir(prefix: str) -> str:
     return path
 
 
+def on_startup(command: str, dirty: bool) -> None:
+    global _SERVING
+    _SERVING = command == "serve"
+
+
 def on_config(config):
     global _LAB_DIR
     source = LOCAL_JS if vendored() else CDN_JS
     # MathJax's configuration must exist before MathJax itself loads.
-    config.extra_javascript[:0] = ["javascripts/mathjax-config.js", source["mathjax"], source["mermaid"]]
+    config.extra_javascript[:0] = ["javascripts/mathjax-config.js", source["mathjax"], source["mermaid"],
+                                   "javascripts/mermaid-readable.js"]
     # Labs execute the chapter scripts, which save figures: keep those out of docs/
     # so a `mkdocs serve` rebuild does not trigger another rebuild.
     if "GRADBOOK_FIGURES_DIR" not in os.environ:
         os.environ["GRADBOOK_FIGURES_DIR"] = _temporary_dir("gradbook-lab-figures-")
     _LAB_DIR = Path(_temporary_dir("gradbook-labs-"))
+    if _SERVING:   # notebooks' HTML cached by content: a page edit rebuilds in seconds
+        config.plugins["mkdocs-jupyter"].config["cache"] = True
     return config
+
+
+def on_serve(server, config, builder):
+    labs.CACHE.mkdir(parents=True, exist_ok=True)
+    server.watch(str(labs.CACHE))    # `make labs` in another terminal reloads the pages
+    return server
 
 
 @event_priority(100)  # before mkdocs-jupyter looks for notebooks
 def on_files(files: Files, config):
     assert _LAB_DIR is not None
-    for script in sorted((ROOT / "snippets").glob("ch[0-9][0-9]_*.py")):
-        notebook = _LAB_DIR / "labs" / f"{script.stem}.ipynb"
-        notebook.parent.mkdir(exist_ok=True)
-        jupytext.write(jupytext.read(script), notebook, fmt="ipynb")
+    for script in labs.scripts():
+        if _SERVING:
+            notebook = labs.for_serving(script, _LAB_DIR / "labs")
+        else:
+            notebook = labs.execute(script, _LAB_DIR / "labs")
+            labs.CACHE.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(notebook, labs.CACHE / notebook.name)
         # A plain File rooted in the temporary folder (mkdocs-jupyter cannot wrap
         # File.generated objects).
         files.append(

@@ -133,21 +133,19 @@ def _fetch(args) -> None:
 
 
 def _train(args) -> None:
-    from tqdm import tqdm
-
     from gradbook.bikes.checkpoint import save_checkpoint
     from gradbook.bikes.data import load_hours
     from gradbook.bikes.model import Config, train
     from gradbook.data.fetch import fetch
     from gradbook.device import pick
+    from gradbook.progress import progress
 
     config = Config(model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                     seed=args.seed, cyclic_hour=args.cyclic_hour)
     config.check()                       # every check before the progress bar appears
     device = pick(args.device)
     data = load_hours(args.data if args.data else fetch("bikes"))
-    with tqdm(total=config.epochs, desc=f"training {config.model}", unit="epoch",
-              file=sys.stderr) as bar:
+    with progress(total=config.epochs, desc=f"training {config.model}", unit="epoch") as bar:
         def on_epoch(epoch, train_loss, test_loss):
             bar.set_postfix(train=f"{train_loss:.4f}", test=f"{test_loss:.4f}")
             bar.update(1)

@@ -13,8 +13,6 @@ from gradbook.files import atomic_write
 
 
 def train_command(args) -> None:
-    from tqdm import tqdm
-
     from gradbook.device import pick
     from gradbook.gpt import checkpoint, distributed
     from gradbook.gpt.data import TextData, load_text
@@ -22,6 +20,7 @@ def train_command(args) -> None:
     from gradbook.gpt.model import GPTConfig
     from gradbook.gpt.tokenizer import CharTokenizer, UnknownCharacters
     from gradbook.gpt.train import TrainConfig, preset, train
+    from gradbook.progress import progress
 
     # Every check that can fail comes before the process group is joined.
     out = Path(args.out)
@@ -70,8 +69,8 @@ def train_command(args) -> None:
         say(f"training on {ranks.world_size} × {device.type}: {len(data.train):,} training and "
             f"{len(data.val):,} validation characters, vocabulary {tokenizer.vocab_size}; "
             f"{train_cfg.batch_size} blocks per step in {train_cfg.grad_accum} micro-batch(es)")
-        with tqdm(total=train_cfg.max_iters, initial=start, desc="training", unit="step",
-                  file=sys.stderr, dynamic_ncols=True, disable=not ranks.is_main) as bar:
+        with progress(total=train_cfg.max_iters, initial=start, desc="training", unit="step",
+                      dynamic_ncols=True, disable=not ranks.is_main) as bar:
             def on_step(step, loss, lr, tokens_per_s):
                 bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{tokens_per_s:,.0f}", refresh=False)
                 bar.update(1)

@@ -4,15 +4,25 @@ Two renderings of the same structure: Mermaid text, which the book's pages turn
 into diagrams, and a matplotlib figure, saved as SVG where a picture is better.
 Each value is a box with its label, data and grad; each operation is its own
 round node between the values it reads and the value it makes.
+
+The figure is made in two steps: :func:`graph_data` lays the graph out as plain
+lists and text, and :func:`draw_graph` draws that, so a chapter script can save
+the description beside the picture (``gradbook.figures.save_figure``).
+:func:`to_figure` does both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from gradbook.scalar.engine import Value, topological_order
 
+if TYPE_CHECKING:                     # matplotlib is needed only to draw a figure
+    from matplotlib.figure import Figure
+
 MAX_NODES = 40
+X_SCALE = 1.9                         # width of a column in a figure, in the units of a row
 
 
 class GraphTooLargeError(ValueError):
@@ -112,40 +122,69 @@ def _layout(graph: _Graph) -> tuple[dict[object, tuple[float, float]], int]:
 
 
 # --8<-- [start:svg]
-def to_figure(root: Value, max_nodes: int = MAX_NODES, precision: int = 4):
-    """The same graph as a matplotlib figure (save it with ``gradbook.figures.save_svg``)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch
+def graph_data(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> dict[str, Any]:
+    """What :func:`draw_graph` needs to draw the graph of ``root``: plain lists and text.
 
+    ``values``: one entry per value, children first, with its ``id``, its ``text``
+    (label, data and grad) and where it sits (``at``: column, row); a value made by
+    an operation also has the operation (``op``), where its round node sits
+    (``op_at``) and the ids of the values it reads (``inputs``). ``size``: the
+    figure's width and height in inches, enough for every box.
+    """
     graph = _collect(root, max_nodes)
     pos, n_cols = _layout(graph)
     n_rows = max(sum(1 for p in pos.values() if p[0] == c) for c in range(n_cols))
-    fig, ax = plt.subplots(figsize=(1.9 * n_cols + 0.5, 1.0 * n_rows + 0.8))
+    values = []
+    for v in graph.values:
+        entry = {"id": graph.ids[v], "text": "\n".join(t for t in _text(v, precision) if t),
+                 "at": list(pos[v])}
+        if v.children:
+            entry.update(op=v.op, op_at=list(pos[("op", v)]),
+                         inputs=[graph.ids[c] for c in v.children])
+        values.append(entry)
+    size = [round(X_SCALE * n_cols + 0.5, 2), round(1.0 * n_rows + 0.8, 2)]
+    return {"size": size, "values": values}
+
+
+def draw_graph(data: dict[str, Any]) -> Figure:
+    """Draw :func:`graph_data`'s description of a graph: boxes, round operations, arrows."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch
+
+    fig, ax = plt.subplots(figsize=tuple(data["size"]))
     ax.set_axis_off()
     box = dict(boxstyle="round,pad=0.35", facecolor="#e8eaf6", edgecolor="#3949ab")
     made = dict(boxstyle="round,pad=0.35", facecolor="#ffffff", edgecolor="#3949ab")
     circle = dict(boxstyle="circle,pad=0.3", facecolor="#fff3e0", edgecolor="#e65100")
-    x_scale = 1.9
-    for v in graph.values:
-        x, y = pos[v]
-        label, data, grad = _text(v, precision)
-        text = "\n".join(t for t in (label, data, grad) if t)
-        ax.text(x * x_scale, y, text, ha="center", va="center", fontsize=8,
-                bbox=made if v.children else box, zorder=3)
-        if v.children:
-            ox, oy = pos[("op", v)]
-            ax.text(ox * x_scale, oy, v.op, ha="center", va="center", fontsize=9,
+    at = {v["id"]: v["at"] for v in data["values"]}
+    for v in data["values"]:
+        x, y = v["at"]
+        made_by_op = "op" in v
+        ax.text(x * X_SCALE, y, v["text"], ha="center", va="center", fontsize=8,
+                bbox=made if made_by_op else box, zorder=3)
+        if made_by_op:
+            ox, oy = v["op_at"]
+            ax.text(ox * X_SCALE, oy, v["op"], ha="center", va="center", fontsize=9,
                     bbox=circle, zorder=3)
             # Shrink each arrow by about half a box (values) or a circle (ops), in points,
             # so that heads stop at the edge instead of hiding under the box.
-            edges = [(pos[c], (ox, oy), 34, 12) for c in v.children] + [((ox, oy), (x, y), 12, 36)]
+            edges = [(at[c], (ox, oy), 34, 12) for c in v["inputs"]] + [((ox, oy), (x, y), 12, 36)]
             for start, end, shrink_a, shrink_b in edges:
-                ax.add_patch(FancyArrowPatch((start[0] * x_scale, start[1]),
-                                             (end[0] * x_scale, end[1]),
+                ax.add_patch(FancyArrowPatch((start[0] * X_SCALE, start[1]),
+                                             (end[0] * X_SCALE, end[1]),
                                              arrowstyle="-|>", mutation_scale=10, color="#78909c",
                                              shrinkA=shrink_a, shrinkB=shrink_b, zorder=1))
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(-0.8, (n_cols - 1) * x_scale + 0.8)
-    ax.set_ylim(min(ys) - 0.7, max(ys) + 0.7)
+    spots = [p for v in data["values"] for p in (v["at"], v.get("op_at", v["at"]))]
+    ax.set_xlim(-0.8, max(p[0] for p in spots) * X_SCALE + 0.8)
+    ax.set_ylim(min(p[1] for p in spots) - 0.7, max(p[1] for p in spots) + 0.7)
     return fig
+
+
+def to_figure(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> Figure:
+    """The same graph as a matplotlib figure: ``draw_graph(graph_data(root))``.
+
+    Save it with ``gradbook.figures.save_svg``, or save the data with the picture:
+    ``save_figure(name, graph_data(root), draw_graph)``.
+    """
+    return draw_graph(graph_data(root, max_nodes, precision))
 # --8<-- [end:svg]
