@@ -51,9 +51,15 @@ labs: install  ## execute every lab notebook, for make serve to show (make build
 build: install vendor  ## build the static site into site/
 	$(BIN)/mkdocs build --strict --site-dir site
 
-test: install vendor  ## run the whole test suite, then the numeric checks on foreign kernels
-	$(BIN)/python -m pytest
-	@$(MAKE) --no-print-directory test-foreign
+# The two passes run side by side (the foreign one on one thread); its log follows the main one.
+test: install vendor  ## run the whole test suite, and beside it the numeric checks on foreign kernels
+	@mkdir -p .cache
+	@$(MAKE) --no-print-directory test-foreign > .cache/test-foreign.log 2>&1 & foreign=$$!; \
+	$(BIN)/python -m pytest; main=$$?; \
+	wait $$foreign; other=$$?; \
+	echo "== make test-foreign: the numeric checks again on other kernels, run beside the above"; \
+	cat .cache/test-foreign.log; \
+	test $$main -eq 0 && test $$other -eq 0
 
 test-foreign: install  ## page blocks, figure data and recorded runs again, on other kernels
 	$(FOREIGN_NUMERICS) GRADBOOK_FOREIGN_NUMERICS=1 GRADBOOK_FIGURES_FROM=scripts \
