@@ -1,8 +1,9 @@
 """Open every page of the built site in headless Chromium, as a reader would.
 
 For each page: no console errors, no failed or 4xx/5xx requests, every Mermaid
-diagram rendered to an SVG, every image loaded, all math typeset by MathJax; a
-full-page screenshot is saved under pytest's temporary directory.
+diagram rendered to an SVG with labels at least 10 px high, every image loaded, all
+math typeset by MathJax. A page with a problem is saved as a full-page screenshot
+under pytest's temporary directory.
 
 Needs Debian's Chromium (``sudo apt-get install chromium``) and the Playwright
 Python package (installed by ``make``). Without Chromium the test is skipped,
@@ -218,9 +219,9 @@ def test_every_page_renders(server, browser, tmp_path_factory):
             ".map(i => i.getAttribute('src'))")
         problems += [f"image did not load: {src}" for src in broken]
 
-        name = (rel.strip("/") or "index").replace("/", "__")
-        page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-        page.close()
-        if problems:
+        if problems:        # a picture of what went wrong (full-page shots cost seconds each)
+            name = (rel.strip("/") or "index").replace("/", "__")
+            page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
             failures[rel or "/"] = problems
+        page.close()
     assert failures == {}, f"screenshots in {shots}"

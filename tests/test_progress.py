@@ -27,11 +27,23 @@ def test_in_a_log_the_bar_is_a_few_plain_lines(monkeypatch):
     lines = text.splitlines()
     assert "an evaluation line" in lines
     assert lines[-1].startswith("training: 100%") and "1000/1000" in lines[-1]
-    # at most one line per LOG_INTERVAL_S of the fake clock, which reads a few times a step
-    assert 3 < len(lines) < 1000 / 2
+    # one line per twentieth of the work (and at least 5 s of the fake clock apart), the
+    # first and the last line, and the evaluation line: not one per step
+    assert 10 < len(lines) <= progress_module.LOG_LINES + 3
 
 def test_on_a_terminal_it_is_tqdms_own_bar():
     screen = _Terminal()
     with progress(screen, total=3, desc="training") as bar:
         bar.update(3)
     assert "\r" in screen.getvalue()
+
+
+def test_a_slow_run_still_writes_about_twenty_lines(monkeypatch):
+    import tqdm.std
+    ticks = iter(range(0, 10_000_000, 60))         # a minute passes at every reading
+    monkeypatch.setattr(tqdm.std, "time", lambda: float(next(ticks)))
+    log = io.StringIO()
+    with progress(log, total=2000, desc="training") as bar:
+        for _ in range(2000):
+            bar.update(1)
+    assert len(log.getvalue().splitlines()) <= progress_module.LOG_LINES + 2

@@ -3,8 +3,9 @@
 On a terminal, :func:`progress` is an ordinary tqdm bar, redrawn in place up to ten
 times a second. When stderr goes to a file or a pipe (``gradbook gpt train > log 2>&1``,
 a CI job), redrawing in place makes no sense: every redraw would be kept in the log.
-There the bar is printed as a plain line at most every :data:`LOG_INTERVAL_S`
-seconds, and at the end, so a log holds a readable record of the run.
+There the bar is printed as a plain line each time another twentieth of the work is
+done (:data:`LOG_LINES`), but not more often than every :data:`LOG_INTERVAL_S` seconds,
+and at the end: a log holds a short, readable record of the run however long it takes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-LOG_INTERVAL_S = 5.0
+LOG_INTERVAL_S = 5.0   # at most one line this often
+LOG_LINES = 20         # and at most about this many lines for a bar whose total is known
 
 
 class _Lines:
@@ -45,5 +47,8 @@ def progress(stream: IO[str] | None = None, **kwargs: Any) -> tqdm:
     if is_terminal(stream):
         return tqdm(file=stream, **kwargs)
     kwargs.pop("dynamic_ncols", None)
-    return tqdm(file=_Lines(stream), mininterval=LOG_INTERVAL_S, maxinterval=LOG_INTERVAL_S * 4,
-                ascii=True, ncols=100, **kwargs)
+    total = kwargs.get("total")
+    every = max(1, int(total) // LOG_LINES) if total else None
+    # maxinterval=inf: tqdm's monitor thread would otherwise force extra lines in slow runs
+    return tqdm(file=_Lines(stream), mininterval=LOG_INTERVAL_S, miniters=every,
+                maxinterval=float("inf"), ascii=True, ncols=100, **kwargs)
