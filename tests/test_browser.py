@@ -132,12 +132,18 @@ def _mermaid_text_sizes(cdp) -> list[tuple[str, float]]:
         values = node.get("attributes", [])
         return dict(zip(values[::2], values[1::2]))
 
-    def font_px(node_id: int) -> float:
-        style = cdp.send("CSS.getComputedStyleForNode", {"nodeId": node_id})["computedStyle"]
-        value = next(p["value"] for p in style if p["name"] == "font-size")
-        return float(value.removesuffix("px"))
+    known: dict[tuple[str, str], float] = {}   # (tag, class) -> font size: one lookup each
 
-    def walk(node, scale: float | None, parent_id: int | None, inside: bool) -> None:
+    def font_px(node) -> float:
+        key = (node.get("localName", ""), attrs(node).get("class", ""))
+        if key not in known:
+            style = cdp.send("CSS.getComputedStyleForNode",
+                             {"nodeId": node["nodeId"]})["computedStyle"]
+            value = next(p["value"] for p in style if p["name"] == "font-size")
+            known[key] = float(value.removesuffix("px"))
+        return known[key]
+
+    def walk(node, scale: float | None, parent, inside: bool) -> None:
         name = node.get("localName")
         if name == "style":
             return
@@ -152,9 +158,9 @@ def _mermaid_text_sizes(cdp) -> list[tuple[str, float]]:
                 return
             scale = box["width"] / view_width
         if node.get("nodeType") == 3 and scale is not None and node.get("nodeValue", "").strip():
-            sizes.append((node["nodeValue"].strip(), font_px(parent_id) * scale))
+            sizes.append((node["nodeValue"].strip(), font_px(parent) * scale))
         for kid in node.get("children", []) + node.get("shadowRoots", []):
-            walk(kid, scale, node.get("nodeId"), inside)
+            walk(kid, scale, node, inside)
 
     walk(root, None, None, False)
     return sizes
