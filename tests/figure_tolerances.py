@@ -17,71 +17,76 @@ from __future__ import annotations
 
 from gradbook.figures.compare import Ignore, Spec, Tol
 
-STORED = Tol(rtol=2e-5, atol=1e-12, why="float64 arithmetic, stored to 6 significant digits "
-             "(two units in the sixth digit, so a value that rounds the other way passes)")
+def stored(why: str) -> Tol:
+    """The tightest rule: two units in the sixth stored digit (a value that rounds the
+    other way passes), for numbers every machine computes alike; ``why`` says so."""
+    return Tol(rtol=2e-5, atol=1e-12, why=why)
+
+
+STORED = stored("float64 arithmetic, stored to 6 significant digits")
 
 TOLERANCES: dict[str, Spec] = {
     "ch01_loss": {
-        "*": Tol(2e-5, 1e-12, "float64 gradient descent on 4 points (numpy), losses from 41 "
-                 "down to 9e-16, stored to 6 digits; measured 0 natively, with AVX2 kernels "
-                 "and with foreign kernels; with predictions moved 1 ulp every epoch (another "
-                 "BLAS) at most 7e-8 relative, at the smallest losses"),
+        "*": stored("float64 gradient descent on 4 points (numpy), losses from 41 "
+                    "down to 9e-16, stored to 6 digits; measured 0 natively, with AVX2 kernels "
+                    "and with foreign kernels; with predictions moved 1 ulp every epoch (another "
+                    "BLAS) at most 7e-8 relative, at the smallest losses"),
     },
     "ch01_fit": {
-        "*": Tol(2e-5, 1e-12, "the points, and w and b of float64 gradient descent at 4 "
-                 "epochs, stored to 6 digits; measured 0 in every environment, 2e-15 with "
-                 "predictions moved 1 ulp every epoch"),
+        "*": stored("the points, and w and b of float64 gradient descent at 4 "
+                    "epochs, stored to 6 digits; measured 0 in every environment, 2e-15 with "
+                    "predictions moved 1 ulp every epoch"),
     },
     "ch02_tangent": {
-        "*": Tol(2e-5, 1e-12, "a parabola, its slopes and secants: float64 arithmetic, "
-                 "stored to 6 digits; measured 0 in every environment"),
+        "*": stored("a parabola, its slopes and secants: float64 arithmetic, "
+                    "stored to 6 digits; measured 0 in every environment"),
     },
     "ch02_expression": {
-        "*": Tol(2e-5, 1e-12, "layout columns and rows (halves of whole numbers) and the "
-                 "figure size: exact; the boxes' texts are compared exactly; measured 0 "
-                 "in every environment"),
+        "*": stored("layout columns and rows (halves of whole numbers) and the "
+                    "figure size: exact; the boxes' texts are compared exactly; measured 0 "
+                    "in every environment"),
     },
     "ch03_moons": {
-        "*": Tol(2e-5, 1e-12, "the moons: float64 sin/cos (libm) plus numpy's seeded normal "
-                 "noise, stored to 6 digits; labels exact; measured 0 natively, with AVX2 "
-                 "kernels and with foreign kernels"),
+        "*": stored("the moons: float64 sin/cos (libm) plus numpy's seeded normal "
+                    "noise, stored to 6 digits; labels exact; measured 0 natively, with AVX2 "
+                    "kernels and with foreign kernels"),
     },
     "ch03_training": {
-        "*": Tol(2e-5, 1e-12, "100 steps of scalar-engine training in pure Python floats "
-                 "(no BLAS, no threads): bit for bit the same in every environment measured "
-                 "(native, AVX2, foreign kernels); with the moons moved 1 to 4 ulp (another "
-                 "libm) the losses move 7e-15 relative"),
-        "accuracies": Tol(2e-5, 1e-12, "hundredths: no score came closer than 1e-3 to 0 "
-                          "in any step, against measured drifts of 2e-14, so no point "
-                          "changes side; measured 0 in every environment"),
+        "*": stored("100 steps of scalar-engine training in pure Python floats "
+                    "(no BLAS, no threads): bit for bit the same in every environment measured "
+                    "(native, AVX2, foreign kernels); with the moons moved 1 to 4 ulp (another "
+                    "libm) the losses move 7e-15 relative"),
+        "accuracies": stored("hundredths: no score came closer than 1e-3 to 0 "
+                             "in any step, against measured drifts of 2e-14, so no point "
+                             "changes side; measured 0 in every environment"),
     },
     "ch03_boundary": {
-        "*": Tol(2e-5, 1e-12, "scores of the trained scalar MLP on a 60 x 60 grid (|score| "
-                 "1e-3 to 12), the grid and the moons, stored to 6 digits; measured 0 "
-                 "natively, with AVX2 kernels and with foreign kernels; with the moons moved "
-                 "1 to 4 ulp at most 2e-14 (1e-11 relative)"),
+        "*": stored("scores of the trained scalar MLP on a 60 x 60 grid (|score| "
+                    "1e-3 to 12), the grid and the moons, stored to 6 digits; measured 0 "
+                    "natively, with AVX2 kernels and with foreign kernels; with the moons moved "
+                    "1 to 4 ulp at most 2e-14 (1e-11 relative)"),
     },
     "ch04_graph_sizes": {
-        "*": Tol(2e-5, 1e-12, "integer node counts of the two engines' graphs: exact; "
-                 "measured 0 natively, with AVX2 kernels and with foreign kernels"),
+        "*": stored("integer node counts of the two engines' graphs: exact; "
+                    "measured 0 natively, with AVX2 kernels and with foreign kernels"),
     },
     "ch04_broadcast": {
-        "*": Tol(2e-5, 1e-12, "small whole numbers (a bias, its copies, a gradient and its "
-                 "column sums), exact in float32; measured 0 in every environment"),
+        "*": stored("small whole numbers (a bias, its copies, a gradient and its "
+                    "column sums), exact in float32; measured 0 in every environment"),
     },
     "ch04_relu_mask": {
-        "*": Tol(2e-5, 1e-12, "float32 draws of numpy's seeded generator and the ReLU "
-                 "gradient (a copy or exactly 0), stored to 6 digits; measured 0 natively, "
-                 "with AVX2 kernels and with foreign kernels"),
+        "*": stored("float32 draws of numpy's seeded generator and the ReLU "
+                    "gradient (a copy or exactly 0), stored to 6 digits; measured 0 natively, "
+                    "with AVX2 kernels and with foreign kernels"),
     },
     "ch05_digits": {
-        "*": Tol(2e-5, 1e-12, "whole-number grey levels (0 to 16) and labels of the data set: "
-                 "exact; measured 0 in every environment"),
+        "*": stored("whole-number grey levels (0 to 16) and labels of the data set: "
+                    "exact; measured 0 in every environment"),
     },
     "ch05_optimizers": {
-        "*": Tol(2e-5, 1e-12, "moving averages of losses from float64 training (450 steps "
-                 "per optimizer, numpy matmuls), stored to 6 digits; measured 0 natively, "
-                 "with AVX2 kernels and with foreign kernels (one thread)"),
+        "*": stored("moving averages of losses from float64 training (450 steps "
+                    "per optimizer, numpy matmuls), stored to 6 digits; measured 0 natively, "
+                    "with AVX2 kernels and with foreign kernels (one thread)"),
     },
     "ch06_curve": {
         "*": STORED,
@@ -98,9 +103,9 @@ TOLERANCES: dict[str, Spec] = {
                            "absolute terms (values span 1e-9 to 1); measured 1.9e-3"),
     },
     "ch07_hourly": {
-        "*": Tol(2e-5, 1e-12, "hourly means (to 2 decimals) and quartiles of whole-number "
-                 "rental counts from the CSV: float64, exact sums; measured 0 natively, with "
-                 "AVX2 kernels and with foreign kernels"),
+        "*": stored("hourly means (to 2 decimals) and quartiles of whole-number "
+                    "rental counts from the CSV: float64, exact sums; measured 0 natively, with "
+                    "AVX2 kernels and with foreign kernels"),
     },
     "ch07_losses": {
         "*": STORED,
@@ -128,16 +133,16 @@ TOLERANCES: dict[str, Spec] = {
                          "0.062 (AVX2), 0.036 (foreign); the linear model's 1.5e-4"),
     },
     "ch08_epochs": {
-        "*": Tol(2e-5, 1e-12, "batch numbers from a seeded shuffle (numpy's integer "
-                 "generator) and the batch size: exact; measured 0 in every environment"),
+        "*": stored("batch numbers from a seeded shuffle (numpy's integer "
+                    "generator) and the batch size: exact; measured 0 in every environment"),
     },
     "ch08_batch_means": {
-        "*": Tol(2e-5, 1e-12, "means of whole-number rental counts and working-day flags "
-                 "over batches of 64 hours (float64, exact sums), stored to 6 digits; "
-                 "measured 0 natively, with AVX2 kernels and with foreign kernels"),
+        "*": stored("means of whole-number rental counts and working-day flags "
+                    "over batches of 64 hours (float64, exact sums), stored to 6 digits; "
+                    "measured 0 natively, with AVX2 kernels and with foreign kernels"),
     },
     "ch09_attention_weights": {
-        "*": Tol(2e-5, 1e-12, "the line of text and the block numbers: exact"),
+        "*": stored("the line of text and the block numbers: exact"),
         "weights": Ignore("each head's weights in the model trained 300 steps (float32): "
                           "another kernel or thread count (AVX2, generic kernels, one thread "
                           "instead of two) trains a different model whose heads take other "
@@ -149,7 +154,7 @@ TOLERANCES: dict[str, Spec] = {
                          "3x that still keeps the first block broad and the last selective"),
     },
     "ch09_temperature": {
-        "*": Tol(2e-5, 1e-12, "prompt, vocabulary, temperatures and k: exact"),
+        "*": stored("prompt, vocabulary, temperatures and k: exact"),
         "probabilities": Ignore("each character's probability under the model trained 300 "
                                 "steps (float32): other kernels or thread counts train a "
                                 "different model; measured up to 0.14 (the likeliest at "
@@ -167,23 +172,23 @@ TOLERANCES: dict[str, Spec] = {
                           "five other kernel and thread settings; allowed 3x"),
     },
     "ch09_lr_schedule": {
-        "*": Tol(2e-5, 1e-12, "the cpu preset's learning rate at each step: float64 Python "
-                 "arithmetic (math.cos), stored to 6 digits, two units in the sixth digit "
-                 "allowed for another libm; measured 0 natively, with AVX2 kernels and with "
-                 "foreign kernels"),
+        "*": stored("the cpu preset's learning rate at each step: float64 Python "
+                    "arithmetic (math.cos), stored to 6 digits, two units in the sixth digit "
+                    "allowed for another libm; measured 0 natively, with AVX2 kernels and with "
+                    "foreign kernels"),
     },
     "ch10_precision": {
-        "*": Tol(2e-5, 1e-12, "magnitudes (numpy's logspace) and each format's largest "
-                 "relative rounding error there (exact float64 gaps from torch.nextafter), "
-                 "stored to 6 digits, two units in the sixth digit allowed for another "
-                 "libm; float16's thresholds exact; overflow stored as null and compared "
-                 "exactly; measured 0 natively, with AVX2 kernels and with foreign kernels"),
+        "*": stored("magnitudes (numpy's logspace) and each format's largest "
+                    "relative rounding error there (exact float64 gaps from torch.nextafter), "
+                    "stored to 6 digits, two units in the sixth digit allowed for another "
+                    "libm; float16's thresholds exact; overflow stored as null and compared "
+                    "exactly; measured 0 natively, with AVX2 kernels and with foreign kernels"),
     },
     "ch10_flops_split": {
-        "*": Tol(2e-5, 1e-12, "attention's share of the FLOPs per token, ratios of whole "
-                 "numbers (parameter counts, layers, widths, block sizes) in float64, stored "
-                 "to 6 digits; measured 0 natively, with AVX2 kernels and with foreign "
-                 "kernels"),
+        "*": stored("attention's share of the FLOPs per token, ratios of whole "
+                    "numbers (parameter counts, layers, widths, block sizes) in float64, stored "
+                    "to 6 digits; measured 0 natively, with AVX2 kernels and with foreign "
+                    "kernels"),
     },
 }
 
