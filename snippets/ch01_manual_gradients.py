@@ -99,6 +99,17 @@ print(f"least squares:    w1 = {best[0]:.3f}, w2 = {best[1]:.3f}, b = {best[2]:.
 
 # %% [markdown]
 # ## 4. Save, load, predict
+#
+# First the line of section 1: saved to `.npz`, loaded into a fresh `LinearParams`
+# and asked about inputs it never saw. Then the memory model, the same way.
+
+# %%
+with tempfile.TemporaryDirectory() as tmp:
+    fresh = load_params(save_params(Path(tmp) / "line.npz", result.params))
+print(f"loaded: w = {fresh.w.item():.4f}, b = {fresh.b:.4f}")
+new_x = np.array([[5.0], [10.0], [-2.5]])
+for xi, yi in zip(new_x.ravel(), predict(new_x, fresh).ravel()):
+    print(f"x = {xi:5.1f} -> y = {yi:6.3f}   (2x + 1 = {2 * xi + 1:5.1f})")
 
 # %%
 with tempfile.TemporaryDirectory() as tmp:

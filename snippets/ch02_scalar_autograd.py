@@ -15,10 +15,11 @@
 #
 # Watch the engine of `gradbook.scalar` work, one picture at a time: a derivative
 # as a limit, an expression graph, and one neuron whose gradients we first work out
-# by hand, then push through the graph by hand, then let `backward()` compute. Run
-# it as a script (`python snippets/ch02_scalar_autograd.py`) or open it as a
-# notebook; it prints the numbers Chapter 2 quotes and draws its figures and graph
-# diagrams.
+# by hand, then push through the graph by hand, then let `backward()` compute; at
+# the end, a small network drawn before and after `backward()` and trained on four
+# examples. Run it as a script (`python snippets/ch02_scalar_autograd.py`) or open
+# it as a notebook; it prints the numbers Chapter 2 quotes and draws its figures and
+# graph diagrams.
 
 # %%
 import numpy as np
@@ -26,7 +27,15 @@ import numpy as np
 from gradbook.figures import save_figure, save_text
 from gradbook.figures import scalar as drawings
 from gradbook.scalar import Value, topological_order
-from gradbook.scalar.draw import GraphTooLargeError, draw_graph, graph_data, to_mermaid
+from gradbook.scalar.draw import (
+    GraphTooLargeError,
+    draw_graph,
+    draw_network,
+    graph_data,
+    network_data,
+    to_mermaid,
+)
+from gradbook.scalar.nn import MLP
 
 # %% [markdown]
 # ## 1. The derivative as a limit
@@ -123,10 +132,29 @@ def show_leaf_grads(nodes: dict[str, Value]) -> None:
 
 
 # %% [markdown]
-# **(a) Forward only.** Every gradient is still zero.
+# **(a) Forward only.** First the neuron before its activation: only the weighted
+# sum $n = x_1 w_1 + x_2 w_2 + b$.
 
 # %%
 neuron = build_neuron()
+print(f"n = x1*w1 + x2*w2 + b = {neuron['n'].data:.4f}")
+print("saved", save_text(to_mermaid(neuron["n"]), "ch02_neuron_sum.mmd").name)
+
+# %% [markdown]
+# The activation: tanh squashes any number into $(-1, 1)$; its slope is
+# $1 - \tanh^2$. At $n = 0.5$ it gives $o \approx 0.4621$, with slope $0.7864$.
+
+# %%
+grid = np.linspace(-4.0, 4.0, 161)
+o_mark = float(np.tanh(0.5))
+tanh_data = {"x": grid, "tanh": np.tanh(grid), "slope": 1 - np.tanh(grid) ** 2,
+             "n": 0.5, "o": o_mark, "do_dn": 1 - o_mark**2}
+print("saved", save_figure("ch02_tanh", tanh_data, drawings.tanh_curve).name)
+
+# %% [markdown]
+# The whole neuron, $o = \tanh(n)$. Every gradient is still zero.
+
+# %%
 print(f"n = {neuron['n'].data:.4f}, o = tanh(n) = {neuron['o'].data:.4f}")
 show_leaf_grads(neuron)
 print("saved", save_text(to_mermaid(neuron["o"]), "ch02_neuron_forward.mmd").name)
@@ -184,6 +212,30 @@ show_leaf_grads(neuron)
 print("saved", save_text(to_mermaid(neuron["o"]), "ch02_neuron_backward.mmd").name)
 
 # %% [markdown]
+# What a gradient promises: nudge every leaf a little *along* its gradient and the
+# output rises, by about the step times the sum of the squared gradients; nudge it
+# against the gradient and the output falls.
+
+
+# %%
+def neuron_output(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
+    return (x1 * w1 + x2 * w2 + b).tanh()
+
+
+START = [2.0, -1.0, 0.5, 1.5, 1.0]                # x1, x2, w1, w2, b
+leaves = [Value(v) for v in START]
+before = neuron_output(*leaves)
+before.backward()
+grads = [leaf.grad for leaf in leaves]
+STEP = 0.01
+up = neuron_output(*(Value(v + STEP * g) for v, g in zip(START, grads)))
+down = neuron_output(*(Value(v - STEP * g) for v, g in zip(START, grads)))
+print(f"o before:             {before.data:.6f}")
+print(f"along the gradient:   {up.data:.6f}   ({up.data - before.data:+.6f})")
+print(f"against the gradient: {down.data:.6f}   ({down.data - before.data:+.6f})")
+print(f"step * sum of grad^2: {STEP * sum(g * g for g in grads):.6f}")
+
+# %% [markdown]
 # **(e) tanh spelled out with exp and division.** A bigger graph, the same leaf
 # gradients. Note that `e` feeds two nodes, so its gradient is a sum of two parts.
 
@@ -194,6 +246,10 @@ print(f"o = {spelled['o'].data:.4f}, e.grad = {spelled['e'].grad:.4f}")
 show_leaf_grads(spelled)
 same = all(abs(spelled[k].grad - neuron[k].grad) < 1e-12 for k in LEAVES)
 print("same leaf gradients as with tanh:", same)
+for name, root in (("one tanh node", neuron["o"]), ("exp and division", spelled["o"])):
+    nodes = topological_order(root)
+    edges = sum(len(v.children) for v in nodes)
+    print(f"{name:>16}: {len(nodes):2d} values, {edges:2d} edges")
 # Fifteen steps from leaf to output are too many side by side: draw this one top-down.
 diagram = to_mermaid(spelled["o"], direction="TB")
 print("saved", save_text(diagram, "ch02_neuron_exp.mmd").name)
@@ -302,3 +358,52 @@ try:
     to_mermaid(total)
 except GraphTooLargeError as err:
     print("GraphTooLargeError:", err)
+
+# %% [markdown]
+# ## 8. A small network, forwards, backwards and trained
+#
+# `MLP(3, [4, 4, 1])` from `gradbook.scalar.nn` (Chapter 3 builds it): three inputs,
+# two hidden layers of four tanh neurons, one linear output, 41 parameters. Its
+# graph has too many values to draw one by one, so we draw one box per neuron and
+# one edge per weight, before and after `backward()`.
+
+# %%
+model = MLP(3, [4, 4, 1], activation="tanh", seed=0)
+x = [Value(2.0, label="x1"), Value(3.0, label="x2"), Value(-1.0, label="x3")]
+outputs = []             # each layer's neuron outputs, to draw them
+h = x
+for layer in model.layers:
+    h = layer(h)
+    outputs.append(h)
+out = h[0]
+print("parameters:", len(model.parameters()))
+print("values in the graph:", len(topological_order(out)))
+print(f"output: {out.data:.4f}")
+forward = network_data(model, x, outputs)
+print("saved", save_figure("ch02_mlp_forward", forward, draw_network).name)
+out.backward()
+print("do/dx:", " ".join(f"{v.grad:.4f}" for v in x))
+backward = network_data(model, x, outputs, edges="grads")
+print("saved", save_figure("ch02_mlp_backward", backward, draw_network).name)
+
+# %% [markdown]
+# Train it on four examples with the mean squared error: forward, zero the
+# gradients, backward, step against the gradient.
+
+# %%
+xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+ys = [1.0, -1.0, -1.0, 1.0]
+model = MLP(3, [4, 4, 1], activation="tanh", seed=0)
+for step in range(31):
+    preds = [model(xi) for xi in xs]
+    loss = Value.sum_of((p - y) ** 2 for p, y in zip(preds, ys)) * (1 / len(ys))
+    if step % 5 == 0:
+        print(f"step {step:2d}  loss {loss.data:.6f}")
+    if step == 30:
+        break
+    model.zero_grad()
+    loss.backward()
+    for param in model.parameters():
+        param.data -= 0.1 * param.grad
+print("predictions:", " ".join(f"{p.data:+.3f}" for p in preds))
+print("targets:    ", " ".join(f"{y:+.3f}" for y in ys))

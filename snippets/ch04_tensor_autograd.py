@@ -35,7 +35,7 @@ from gradbook.tensor import topological_order as tensor_topological_order
 # %% [markdown]
 # ## 1. Why vectorise: the same network, two graphs
 #
-# The moons MLP of Chapter 3, `MLP(2, [16, 16, 1])`, with the max-margin loss and
+# The moons MLP of Chapter 3's race with micrograd, `MLP(2, [16, 16, 1])`, with the max-margin loss and
 # L2 regularisation. On the scalar engine every number is a node; on the tensor
 # engine each layer is a handful of nodes holding arrays. We copy the scalar
 # model's weights into matrices so that both compute the same loss, and count the

@@ -17,7 +17,7 @@
 # `nn.Linear` with `torch.optim`, a hidden layer that bends, XOR, saving weights
 # safely, choosing a device, and our own engine racing PyTorch from identical
 # weights. Run it as a script (`python snippets/ch06_pytorch.py`) or open it as a
-# notebook; it prints the numbers Chapter 6 quotes and draws its two figures.
+# notebook; it prints the numbers Chapter 6 quotes and draws its three figures.
 
 # %%
 import copy
@@ -36,6 +36,7 @@ from gradbook.figures import save_figure
 from gradbook.manual import fit, line_data, make_memory_data
 from gradbook.pytorch.classify import (
     XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
+from gradbook.pytorch.memory import Scaler, line_in_units, make_sessions, memory_mb, rmse
 from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module
 from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models
 
@@ -78,8 +79,10 @@ print(f"largest difference between the loss curves: {gap:.1e}")
 # loop; Adam, with the same learning rate, takes a different path.
 
 # %%
+line_models = {}
 for name in ("sgd", "adam"):
     model, losses = fit_module(x, y, name, lr=0.1, epochs=500)
+    line_models[name] = model
     print(f"{name:4s}: w = {model.weight.item():.4f}, b = {model.bias.item():.4f}, "
           f"loss at epoch 10 {losses[10]:.2e}, at epoch 499 {losses[-1]:.2e}")
 
@@ -94,6 +97,40 @@ memory_model, memory_losses = fit_module(X_mem, y_mem, "adam", lr=0.05, epochs=2
 w1, w2 = memory_model.weight.detach().ravel().tolist()
 print(f"Adam: w1 = {w1:.3f}, w2 = {w2:.3f}, b = {memory_model.bias.item():.3f}, "
       f"final loss {memory_losses[-1]:.3e}")
+
+# %% [markdown]
+# ### A server with a curve in it
+#
+# Memory in MB from session minutes and API calls, made by a rule with a curve:
+# $120 + 600(1 - e^{-\text{minutes}/25}) + 0.4\,\text{calls}$, plus noise of 20 MB.
+# 200 sessions to learn from and 200 new ones to measure the error. The inputs are
+# standardised with the training statistics, so that plain gradient descent
+# converges in a hundred steps. The line, memory ≈ w1·minutes + w2·calls + b, is
+# trained twice: by hand (autograd, no optimizer) and as an `nn.Linear` with Adam.
+
+# %%
+X_s, y_s = as_tensors(*make_sessions(n=200, seed=0))
+X_new, y_new = as_tensors(*make_sessions(n=200, seed=1))
+sx, sy = Scaler.fit(X_s), Scaler.fit(y_s)
+
+
+def curvature_ratio(A):
+    """Largest over smallest eigenvalue of the loss's Hessian, (2/n) [A 1]^T [A 1]."""
+    A1 = torch.cat([A, torch.ones(len(A), 1, dtype=A.dtype)], dim=1)
+    eigenvalues = torch.linalg.eigvalsh(2 * A1.T @ A1 / len(A))
+    return (eigenvalues[-1] / eigenvalues[0]).item()
+
+
+print(f"curvature ratio: raw inputs {curvature_ratio(X_s):.3e}, "
+      f"standardised {curvature_ratio(sx(X_s)):.3f}")
+w_s, b_s, _ = fit_by_hand(sx(X_s), sy(y_s), lr=0.1, epochs=100)
+line_s, _ = fit_module(sx(X_s), sy(y_s), "adam", lr=0.05, epochs=200)
+for name, (w_, b_) in [("by hand:", (w_s, b_s)), ("nn.Linear, Adam:", (line_s.weight, line_s.bias))]:
+    (w1, w2), b0 = line_in_units(w_, b_, sx, sy)
+    print(f"{name:17s} memory = {w1:.4f} * minutes + {w2:.4f} * calls + {b0:.3f} MB")
+with torch.no_grad():
+    line_error = rmse(sy.undo(sx(X_new) @ w_s + b_s), y_new)
+print(f"error of the line on the new sessions: {line_error:.2f} MB")
 
 # %% [markdown]
 # ## 4. A hidden layer and ReLU
@@ -134,6 +171,37 @@ curve_data = {"x": x_curve.ravel(), "y": y_curve.ravel(), "grid": grid.ravel(),
 print("saved", save_figure("ch06_curve", curve_data, drawings.curve).name)
 
 # %% [markdown]
+# ### Back to the server
+#
+# One hidden layer of 16 ReLU units on the same standardised sessions, trained with
+# the same loop as the parabola. Its error on the new sessions, beside the line's,
+# and the error of the noise-free rule itself: what no model can remove.
+
+# %%
+memory_net = mlp([2, 16, 1]).double()
+train(memory_net, sx(X_s), sy(y_s), nn.MSELoss(), steps=300, lr=0.01)
+with torch.no_grad():
+    mlp_new = sy.undo(memory_net(sx(X_new)))
+    line_new = sy.undo(sx(X_new) @ w_s + b_s)
+rule_new = torch.as_tensor(memory_mb(*X_new.numpy().T)).reshape(-1, 1)
+print(f"error on the new sessions: line {rmse(line_new, y_new):.2f} MB, "
+      f"one hidden layer {rmse(mlp_new, y_new):.2f} MB, the noise alone {rmse(rule_new, y_new):.2f} MB")
+
+# %%
+grid_calls = 500.0
+grid_minutes = torch.linspace(1, 120, 120, dtype=torch.float64)
+grid = torch.stack([grid_minutes, torch.full_like(grid_minutes, grid_calls)], dim=1)
+with torch.no_grad():
+    line_grid = sy.undo(sx(grid) @ w_s + b_s)
+    mlp_grid = sy.undo(memory_net(sx(grid)))
+memory_data = {"minutes": X_new[:, 0], "calls": X_new[:, 1], "memory": y_new.ravel(),
+               "grid_calls": grid_calls, "grid": grid_minutes,
+               "rule": memory_mb(grid_minutes.numpy(), grid_calls),
+               "line_grid": line_grid.ravel(), "mlp_grid": mlp_grid.ravel(),
+               "line_new": line_new.ravel(), "mlp_new": mlp_new.ravel()}
+print("saved", save_figure("ch06_memory", memory_data, drawings.memory).name)
+
+# %% [markdown]
 # ## 5. XOR
 #
 # Four points that no straight line separates. A hidden layer of 8 ReLU units
@@ -161,8 +229,9 @@ print("saved", save_figure("ch06_xor", xor_data, drawings.xor).name)
 # ## 6. Saving and loading, safely
 #
 # `save_weights` writes only the `state_dict` (names to tensors); `load_weights`
-# reads it with `weights_only=True` into a fresh model. A file whose pickle would
-# call a function while loading is refused, and the function never runs.
+# reads it with `weights_only=True` into a fresh model: first Section 2's line
+# y = 2x + 1, which then predicts x = 5, then the XOR network. A file whose pickle
+# would call a function while loading is refused, and the function never runs.
 
 # %%
 class RunsCode:
@@ -171,6 +240,11 @@ class RunsCode:
 
 
 with tempfile.TemporaryDirectory() as folder:
+    line_path = save_weights(line_models["sgd"], Path(folder) / "line.pt")  # y = 2x + 1
+    fresh_line = load_weights(nn.Linear(1, 1), line_path)
+    with torch.no_grad():
+        print("the line, loaded into a fresh nn.Linear: x = 5 ->",
+              f"{fresh_line(torch.tensor([[5.0]])).item():.4f}")
     path = save_weights(xor_model, Path(folder) / "xor.pt")
     fresh = load_weights(mlp([2, 8, 1], seed=99), path)
     with torch.no_grad():

@@ -35,6 +35,7 @@ from gradbook.bikes.data import Normalizer, load_hours, make_features
 from gradbook.data import batches, load_digits
 from gradbook.data.fetch import fetch
 from gradbook.data.loader import ArrayDataset, DataLoader, default_collate
+from gradbook.data.stream import CSVStream, StreamLoader
 from gradbook.device import pick
 from gradbook.figures import loaders as drawings
 from gradbook.figures import save_figure
@@ -256,3 +257,29 @@ for epoch in range(3):
 # Try it in file order: build `bike_loader` with `shuffle=False` and run the last
 # cell again. The batches then follow the seasons (Section 3 above): compare the
 # losses with those of the shuffled run.
+
+# %% [markdown]
+# ## 7. Data too big for memory: a stream
+#
+# `CSVStream` reads a file one line at a time and has no length: an iterable-style
+# data set. `shard(k, n)` is the part of the file worker `k` of `n` reads, cut by
+# bytes, so that every line belongs to exactly one shard. Here the shards are read
+# one after the other in this process; the chapter starts real worker processes.
+
+# %%
+stream = CSVStream(fetch("bikes"), ["instant", "cnt"])
+shards = [np.array([row[0] for row in stream.shard(k, 2)]) for k in range(2)]
+print("hours in each of 2 shards:", [len(s) for s in shards])
+print("every hour exactly once:",
+      np.array_equal(np.concatenate(shards), np.arange(1, len(table["cnt"]) + 1)))
+
+# %% [markdown]
+# A stream can only be shuffled within a buffer: an hour is served at most
+# `buffer_size - 1` places before its line, so small buffers leave the seasons in
+# the batches.
+
+# %%
+for buffer in (0, 256, 4096):
+    means = [b[:, 1].mean() for b in StreamLoader(stream, batch_size=64,
+                                                  buffer_size=buffer, rng=0)]
+    print(f"buffer {buffer:5}: rentals per batch {min(means):5.1f} to {max(means):5.1f}")

@@ -51,3 +51,27 @@ def test_a_tampered_column_table_is_caught():
     table = _run_module().render_table(report)
     assert "| one | 1,234 |" in table or "| one | 1,235 |" in table
     assert table != _run_module().render_table({**report, "rows": [{"name": "one", "rate": 9}]})
+
+
+def test_the_two_timings_of_a_scalar_step_agree():
+    """Chapter 3 times a 100-step run of the scalar engine; Chapter 4 times the same
+    steps, one run of 100 on each engine, per step. Measured the same way on the same
+    machine, the two must tell the same story (within the noise of a single run)."""
+    ch03 = json.loads((ROOT / "benchmarks" / "results" / "bench_ch03_scalar_mlp.json").read_text())
+    ch04 = json.loads((ROOT / "benchmarks" / "results" / "bench_ch04_vectorise.json").read_text())
+    run = next(r for r in ch03["results"] if "100 SGD steps" in r["name"])
+    step = next(r for r in ch04["results"] if "mean of 100" in r["name"])
+    assert ch03["machine"] == ch04["machine"], "re-run both: `benchmarks/run.py ch03 ch04`"
+    per_step_in_ch03 = run["ours_s"] / 100
+    assert 0.75 < step["reference_s"] / per_step_in_ch03 < 1.33, (step, run)
+
+
+def test_every_table_is_in_a_chapter_and_in_the_appendix():
+    """The appendix collects the tables; each also stands beside the idea it measures."""
+    chapters = "".join(p.read_text(encoding="utf-8")
+                       for p in sorted((ROOT / "docs" / "chapters").glob("*.md")))
+    appendix = (ROOT / "docs" / "appendix" / "benchmarks.md").read_text(encoding="utf-8")
+    for path in RESULTS:
+        line = f'--8<-- "benchmarks/results/{path.stem}.md"'
+        assert line in chapters, f"{path.stem}: in no chapter"
+        assert line in appendix, f"{path.stem}: not in the appendix"

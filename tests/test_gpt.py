@@ -102,6 +102,31 @@ def test_explicit_and_sdpa_attention_give_the_same_output():
         torch.testing.assert_close(pa.grad, pb.grad, rtol=0, atol=1e-5, msg=name)
 
 
+def test_backward_outside_autocast_gives_the_same_gradients():
+    # train() runs forward and loss under autocast, backward after leaving it, as
+    # PyTorch advises; backward ops use the dtypes their forward ops chose either way.
+    # Measured here with the CPU's bfloat16 autocast (train's is on CUDA only).
+    torch.manual_seed(0)
+    model = TinyGPT(TINY)
+    idx = torch.randint(0, TINY.vocab_size, (3, TINY.block_size), generator=torch.Generator().manual_seed(1))
+    targets = torch.roll(idx, -1, dims=1)
+
+    def grads(backward_inside: bool):
+        model.zero_grad(set_to_none=True)
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            _, loss = model(idx, targets)
+            if backward_inside:
+                loss.backward()
+        if not backward_inside:
+            loss.backward()
+        return [p.grad.clone() for p in model.parameters()]
+
+    inside, outside = grads(True), grads(False)
+    assert any(g.abs().sum() > 0 for g in outside)
+    for a, b in zip(inside, outside):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 def test_attention_is_causal():
     model, _ = _twins()
     idx = torch.randint(0, TINY.vocab_size, (1, 10))

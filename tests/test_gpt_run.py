@@ -46,6 +46,34 @@ def test_recorded_run_is_the_cpu_preset_and_meets_the_target(run):
     assert run["history"][-1][2] < run["history"][0][2] - 2
 
 
+def test_recorded_generate_command_is_the_readers_own(run):
+    tool = _tool()
+    argv, printed = run["generate"]["argv"], run["generate"]["stdout"]
+    assert argv[:3] == tool.GENERATE[:3] and argv[-2:] == tool.GENERATE[-2:]
+    assert argv[3:5] == ["--checkpoint", run["command"].split()[-1]]   # the run's own model
+    assert printed.startswith(tool.GENERATE[-1]) and len(printed.strip()) > len(tool.GENERATE[-1])
+    page = (ROOT / "docs" / "chapters" / "09-tiny-gpt.md").read_text(encoding="utf-8")
+    assert '--8<-- "docs/assets/runs/ch09_cpu_generate.md"' in page
+
+
+def test_what_the_page_says_about_rust_in_the_text():
+    import re
+
+    from gradbook.data.fetch import DataError
+    from gradbook.gpt.data import load_text
+    try:
+        text = load_text()
+    except DataError as exc:
+        pytest.skip(f"Tiny Shakespeare is not available: {exc}")
+    page = (ROOT / "docs" / "chapters" / "09-tiny-gpt.md").read_text(encoding="utf-8")
+    claim = re.search(r"\*rust\* only as Shakespeare uses it, (\w+) times in the whole text\n"
+                      r'\("([^"]+)"\)', page)
+    assert claim, "the sentence about rust moved: update this test"
+    words = {"five": 5}
+    assert len(re.findall(r"\b[Rr]ust\b", text)) == words[claim.group(1)]
+    assert claim.group(2) in text
+
+
 # The recorded run's first evaluation (history[0], at step 0) is the freshly initialised,
 # seeded model's mean loss over the seeded evaluation batches (eval_iters per split), so
 # any machine can compute it again in seconds. It checks the initial weights, the text,

@@ -12,6 +12,8 @@ from gradbook.data import load_digits  # noqa: E402
 from gradbook.manual import fit as manual_fit, line_data, make_memory_data  # noqa: E402
 from gradbook.pytorch.classify import (  # noqa: E402
     XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
+from gradbook.pytorch.memory import (  # noqa: E402
+    Scaler, line_in_units, make_sessions, memory_mb, rmse)
 from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module  # noqa: E402
 from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models  # noqa: E402
 
@@ -79,6 +81,66 @@ def test_module_with_sgd_matches_by_hand_and_adam_learns_memory():
         fit_module(x, y, "lbfgs")
 
 
+# The memory model: a line, by hand and with Adam, against one hidden layer
+
+
+def test_sessions_are_seeded_and_follow_the_rule():
+    X, y = make_sessions(n=500, seed=3)
+    assert X.shape == (500, 2) and y.shape == (500, 1)
+    np.testing.assert_array_equal(X, make_sessions(n=500, seed=3)[0])
+    assert not np.array_equal(X, make_sessions(n=500, seed=4)[0])
+    assert X[:, 0].min() >= 1 and X[:, 0].max() <= 120
+    assert X[:, 1].min() >= 0 and X[:, 1].max() <= 1000 and np.all(X[:, 1] % 1 == 0)
+    residual = y.ravel() - memory_mb(X[:, 0], X[:, 1])
+    assert abs(residual.std() - 20.0) < 2.0 and abs(residual.mean()) < 3.0
+    np.testing.assert_allclose(make_sessions(n=50, noise=0.0)[1].ravel(),
+                               memory_mb(*make_sessions(n=50, noise=0.0)[0].T))
+    with pytest.raises(ValueError, match="at least 1"):
+        make_sessions(n=0)
+
+
+def test_scaler_standardises_and_undoes():
+    X, _ = as_tensors(*make_sessions(n=100, seed=0))
+    s = Scaler.fit(X)
+    Z = s(X)
+    torch.testing.assert_close(Z.mean(dim=0), torch.zeros(2, dtype=X.dtype), atol=1e-12, rtol=0)
+    torch.testing.assert_close(Z.std(dim=0), torch.ones(2, dtype=X.dtype))
+    torch.testing.assert_close(s.undo(Z), X)
+
+
+def test_line_by_hand_and_with_adam_is_least_squares_in_the_data_units():
+    X, y = as_tensors(*make_sessions(n=200, seed=0))
+    sx, sy = Scaler.fit(X), Scaler.fit(y)
+    ones = torch.ones(len(X), 1, dtype=X.dtype)
+    best = torch.linalg.lstsq(torch.cat([X, ones], dim=1), y).solution.ravel().tolist()
+    w, b, losses = fit_by_hand(sx(X), sy(y), lr=0.1, epochs=100)
+    model, _ = fit_module(sx(X), sy(y), "adam", lr=0.05, epochs=200)
+    for weights, bias in (line_in_units(w, b, sx, sy),
+                          line_in_units(model.weight, model.bias, sx, sy)):
+        np.testing.assert_allclose(weights, best[:2], rtol=1e-3)
+        assert bias == pytest.approx(best[2], abs=0.05)
+    assert losses[-1] < losses[0] / 5
+
+
+def test_one_hidden_layer_beats_the_line_on_new_sessions():
+    X, y = as_tensors(*make_sessions(n=200, seed=0))
+    X_new, y_new = as_tensors(*make_sessions(n=200, seed=1))
+    sx, sy = Scaler.fit(X), Scaler.fit(y)
+    w, b, _ = fit_by_hand(sx(X), sy(y), lr=0.1, epochs=100)
+    net = mlp([2, 16, 1]).double()
+    train(net, sx(X), sy(y), torch.nn.MSELoss(), steps=300, lr=0.01)
+    with torch.no_grad():
+        line_error = rmse(sy.undo(sx(X_new) @ w + b), y_new)
+        mlp_error = rmse(sy.undo(net(sx(X_new))), y_new)
+    noise = rmse(torch.as_tensor(memory_mb(*X_new.numpy().T)).reshape(-1, 1), y_new)
+    assert 60 < line_error < 80                  # the curve a line cannot follow
+    assert noise < mlp_error < 25 < line_error / 2
+
+
+def test_rmse():
+    assert rmse(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0])) == pytest.approx(2 ** 0.5)
+
+
 # Non-linearity, XOR, saving
 
 
@@ -117,6 +179,30 @@ def test_save_and_load_weights(tmp_path):
         load_weights(mlp([2, 4, 1]), path)
     with pytest.raises(FileNotFoundError):
         load_weights(model, tmp_path / "missing.pt")
+
+
+def test_the_line_saved_and_loaded_into_a_fresh_linear_predicts_new_inputs(tmp_path):
+    x, y = as_tensors(*line_data())
+    line, _ = fit_module(x, y, "sgd", lr=0.1, epochs=500)
+    fresh = load_weights(torch.nn.Linear(1, 1), save_weights(line, tmp_path / "line.pt"))
+    assert fresh.weight.dtype == torch.float32
+    with torch.no_grad():
+        predicted = fresh(torch.tensor([[5.0], [10.0], [-3.0]])).ravel().tolist()
+    np.testing.assert_allclose(predicted, [11.0, 21.0, -5.0], atol=1e-4)
+
+
+def test_weights_only_accepts_the_plain_containers_the_chapter_names(tmp_path):
+    from collections import OrderedDict
+    path = tmp_path / "plain.pt"
+    plain = {"list": [1, 2.5], "tuple": ("a", b"b"), "set": {3}, "ordered": OrderedDict(w=1),
+             "none": None, "flag": True, "size": torch.Size([2]), "dtype": torch.float16,
+             "tensor": torch.arange(3)}
+    torch.save(plain, path)
+    loaded = torch.load(path, weights_only=True)
+    assert type(loaded["ordered"]) is OrderedDict and loaded["set"] == {3}
+    assert loaded["tuple"] == ("a", b"b") and torch.equal(loaded["tensor"], torch.arange(3))
+    assert {k: v for k, v in loaded.items() if k != "tensor"} == \
+        {k: v for k, v in plain.items() if k != "tensor"}
 
 
 class _Exploit:

@@ -135,6 +135,67 @@ def test_repr():
     assert repr(Value(2.0, label="a")) == "Value(a: data=2, grad=0)"
 
 
+# A network drawn neuron by neuron (gradbook.scalar.draw.network_data).
+
+def _mlp_by_layer():
+    from gradbook.scalar.nn import MLP
+
+    model = MLP(3, [4, 4, 1], activation="tanh", seed=0)
+    x = [Value(2.0), Value(3.0), Value(-1.0)]
+    outputs, h = [], x
+    for layer in model.layers:
+        h = layer(h)
+        outputs.append(h)
+    return model, x, outputs
+
+
+def test_network_data_keeps_one_box_per_neuron_and_one_edge_per_weight():
+    from gradbook.scalar.draw import network_data
+
+    model, x, outputs = _mlp_by_layer()
+    out = outputs[-1][0]
+    assert out.data == model([2.0, 3.0, -1.0]).data          # the same forward pass
+    out.backward()
+    data = network_data(model, x, outputs, edges="grads")
+    boxes = [column["boxes"] for column in data["columns"]]
+    assert [len(b) for b in boxes] == [3, 4, 4, 1]
+    assert [b["grad"] for b in boxes[0]] == [v.grad for v in x] != [0.0, 0.0, 0.0]
+    assert [b["data"] for b in boxes[2]] == [v.data for v in outputs[1]]
+    assert boxes[3][0]["grad"] == 1.0
+    output_neuron = model.layers[-1].neurons[0]
+    # A linear output: each neuron before it gets its weight as gradient, and that
+    # weight's gradient is the neuron's own output.
+    assert [b["grad"] for b in boxes[2]] == [w.data for w in output_neuron.w]
+    assert data["weights"][-1] == [[v.data for v in outputs[1]]]
+    weights = network_data(model, x, outputs)["weights"]
+    assert [len(layer) for layer in weights] == [4, 4, 1]
+    assert weights[0][0] == [w.data for w in model.layers[0].neurons[0].w]
+
+
+def test_network_data_refuses_what_does_not_fit():
+    from gradbook.scalar.draw import network_data
+
+    model, x, outputs = _mlp_by_layer()
+    with pytest.raises(ValueError, match="one list of neuron outputs per layer"):
+        network_data(model, x, outputs[:-1])
+    with pytest.raises(ValueError, match="one list of neuron outputs per layer"):
+        network_data(model, x, [outputs[0][:3], *outputs[1:]])
+    with pytest.raises(ValueError, match="'weights' or 'grads'"):
+        network_data(model, x, outputs, edges="values")
+
+
+def test_draw_network_draws_every_box():
+    import matplotlib.pyplot as plt
+    from gradbook.scalar.draw import draw_network, network_data
+
+    model, x, outputs = _mlp_by_layer()
+    fig = draw_network(network_data(model, x, outputs))
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert sum(t.startswith(("x", "h", "out")) and "grad" in t for t in texts) == 12
+    assert any(t.startswith("output: linear") for t in texts)
+
+
 # Gradients against PyTorch on random expression graphs.
 
 torch = pytest.importorskip("torch")

@@ -26,9 +26,12 @@ def test_parameters_and_names():
     assert sum(p.data.size for p in model.parameters()) == 4 * 8 + 8 + 8 * 3 + 3
 
 
-@pytest.mark.parametrize("init,var", [("he", 2 / 400), ("xavier", 2 / 800)])
+# n_in != n_out, so that He (2/n_in), Xavier (2/(n_in + n_out)) and the fan-in-only
+# variance sometimes sold as Xavier (1/n_in) are all different numbers.
+@pytest.mark.parametrize("init,var", [("he", 2 / 400), ("xavier", 2 / 500)])
 def test_linear_initialisation_variance(init, var):
-    layer = nn.Linear(400, 400, init=init, rng=0)
+    layer = nn.Linear(400, 100, init=init, rng=0)
+    assert layer.weight.data.mean() == pytest.approx(0, abs=0.01 * var ** 0.5)
     assert layer.weight.data.var() == pytest.approx(var, rel=0.05)
     assert not layer.bias.data.any()
 
@@ -162,6 +165,22 @@ def test_digits_split():
     assert load_digits(images=True).X_train.shape == (1438, 1, 8, 8)
     with pytest.raises(ValueError):
         load_digits(test_fraction=1.5)
+    assert d.X_val is None and d.y_val is None
+
+
+def test_digits_validation_split_leaves_the_test_set_alone():
+    plain, d = load_digits(), load_digits(validation_fraction=0.2)
+    assert (len(d.y_train), len(d.y_val), len(d.y_test)) == (1079, 359, 359)
+    np.testing.assert_array_equal(d.X_test, plain.X_test)
+    np.testing.assert_array_equal(d.y_test, plain.y_test)
+    # the validation images are training images set aside, none of them twice
+    rows = {row.tobytes(): n for n, row in enumerate(plain.X_train)}
+    taken = sorted(rows[row.tobytes()] for row in np.concatenate([d.X_train, d.X_val]))
+    assert taken == list(range(len(plain.X_train)))
+    assert load_digits(images=True, validation_fraction=0.2).X_val.shape == (359, 1, 8, 8)
+    for bad in (-0.1, 0.8):
+        with pytest.raises(ValueError, match="validation_fraction"):
+            load_digits(validation_fraction=bad)
 
 
 def test_batches_cover_everything_once():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,12 @@ PROMPT = "Transformer models are "
 TEMPERATURES = [0.5, 0.8, 1.0, 1.5]
 SAMPLE_LENGTH = 200
 SEED = 0
+# A prompt of the reader's own, through the command line exactly as a reader types it.
+GENERATE = ["gradbook", "gpt", "generate", "--seed", "0", "--prompt", "Learning Rust is "]
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
 def record(out: Path) -> dict:
@@ -54,8 +61,11 @@ def record(out: Path) -> dict:
         samples.append({"temperature": t, "top_k": None, "text": tok.decode(ids)})
     ids = generate(model, tok.encode(PROMPT), SAMPLE_LENGTH, temperature=1.0, top_k=5, seed=SEED)
     samples.append({"temperature": 1.0, "top_k": 5, "text": tok.decode(ids)})
+    shown = GENERATE[:3] + ["--checkpoint", _relative(out)] + GENERATE[3:]
+    printed = subprocess.run([str(exe), *shown[1:]], check=True, capture_output=True,
+                             text=True, cwd=ROOT).stdout
     return {
-        "command": " ".join(COMMAND + [str(out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)]),
+        "command": " ".join(COMMAND + [_relative(out)]),
         "wall_seconds": wall,
         "summary": summary,
         "history": state["history"],
@@ -65,6 +75,7 @@ def record(out: Path) -> dict:
         "samples": samples,
         "sample_seed": SEED,
         "prompt": PROMPT,
+        "generate": {"argv": shown, "stdout": printed},
         "machine": {"processor": platform.processor() or platform.machine(),
                     "platform": platform.platform(), "python": platform.python_version(),
                     "torch": torch.__version__, "threads": torch.get_num_threads()},
@@ -128,10 +139,17 @@ def render_samples(run: dict) -> str:
     return "\n".join(parts)
 
 
+def render_generate(run: dict) -> str:
+    argv = run["generate"]["argv"]
+    command = " ".join(shlex.quote(a) for a in argv)
+    return f"```console\n$ {command}\n{run['generate']['stdout'].rstrip()}\n```\n"
+
+
 def render(run: dict) -> dict[str, bytes]:
     return {"ch09_cpu_loss.svg": render_curve(run),
             "ch09_cpu_run.md": render_run(run).encode(),
-            "ch09_cpu_samples.md": render_samples(run).encode()}
+            "ch09_cpu_samples.md": render_samples(run).encode(),
+            "ch09_cpu_generate.md": render_generate(run).encode()}
 
 
 def main(argv: list[str]) -> int:

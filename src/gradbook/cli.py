@@ -1,8 +1,8 @@
 """The ``gradbook`` command: the book's programs, run from a terminal.
 
     gradbook data fetch bikes|shakespeare
-    gradbook bikes train [--data PATH] [--epochs N] [--batch-size B] [--lr X]
-                         [--model linear|mlp] [--out DIR] [--seed S] [--device D]
+    gradbook bikes train [--dataset PATH|NAME] [--epochs N] [--batch-size B] [--lr X]
+                         [--cyclic-hour] [--out DIR] [--seed S] [--device D]
     gradbook bikes predict --hr H --temp T --hum U --windspeed W --workingday 0|1
                            [--model-dir DIR]
     gradbook gpt train [--data PATH] [--preset cpu|gpu] [--max-iters N] [--out DIR]
@@ -69,12 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bikes = commands.add_parser("bikes", help="Chapter 7: predict hourly bike rentals")
     bike_cmds = bikes.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    train = bike_cmds.add_parser("train", help="train a model on hour.csv and save a checkpoint")
-    train.add_argument("--data", help="path to hour.csv (default: the cached data set)")
+    train = bike_cmds.add_parser("train", help="train a linear model and an MLP on hour.csv, "
+                                 "compare them, and save the MLP")
+    train.add_argument("--dataset", "--data", dest="dataset",
+                       help="hour.csv to train on: a path, or the name of the cached data set, "
+                            "bikes or hour.csv (default: the cached one)")
     train.add_argument("--epochs", type=_positive(int), default=20)
     train.add_argument("--batch-size", type=_positive(int), default=64)
     train.add_argument("--lr", type=_positive(float), default=1e-3)
-    train.add_argument("--model", choices=["linear", "mlp"], default="mlp")
     train.add_argument("--cyclic-hour", action="store_true",
                        help="represent the hour as (sin, cos) on a 24-hour circle")
     train.add_argument("--out", default=DEFAULT_MODEL_DIR, help="checkpoint folder to write")
@@ -84,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict = bike_cmds.add_parser("predict", help="predict rentals for one hour")
     predict.add_argument("--hr", type=_in_range(0, 23, int, "--hr"), required=True)
     predict.add_argument("--temp", type=_in_range(0, 1, float, "--temp"), required=True,
-                         help="temperature / 41 °C, in [0, 1]")
+                         help="temperature as hour.csv scales it, in [0, 1] (Chapter 7, 7.3)")
     predict.add_argument("--hum", type=_in_range(0, 1, float, "--hum"), required=True,
                          help="relative humidity / 100, in [0, 1]")
     predict.add_argument("--windspeed", type=_in_range(0, 1, float, "--windspeed"), required=True,
@@ -134,25 +136,35 @@ def _fetch(args) -> None:
 
 def _train(args) -> None:
     from gradbook.bikes.checkpoint import save_checkpoint
-    from gradbook.bikes.data import load_hours
+    from gradbook.bikes.data import find_hours, load_hours
     from gradbook.bikes.model import Config, train
-    from gradbook.data.fetch import fetch
     from gradbook.device import pick
     from gradbook.progress import progress
 
-    config = Config(model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                    seed=args.seed, cyclic_hour=args.cyclic_hour)
-    config.check()                       # every check before the progress bar appears
+    configs = {kind: Config(model=kind, epochs=args.epochs, batch_size=args.batch_size,
+                            lr=args.lr, seed=args.seed, cyclic_hour=args.cyclic_hour)
+               for kind in ("linear", "mlp")}
+    for config in configs.values():
+        config.check()                   # every check before the progress bar appears
     device = pick(args.device)
-    data = load_hours(args.data if args.data else fetch("bikes"))
-    with progress(total=config.epochs, desc=f"training {config.model}", unit="epoch") as bar:
-        def on_epoch(epoch, train_loss, test_loss):
-            bar.set_postfix(train=f"{train_loss:.4f}", test=f"{test_loss:.4f}")
+    data = load_hours(find_hours(args.dataset))
+    results = {}
+    with progress(total=2 * args.epochs, desc="training linear and mlp", unit="epoch") as bar:
+        def on_epoch(epoch, train_loss, val_loss):
+            bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
             bar.update(1)
-        result = train(data, config, device=str(device), on_epoch=on_epoch)
-    out = save_checkpoint(args.out, result.model, result.inputs, result.target, config)
-    print(f"{config.model}: test RMSE {result.test_rmse:.1f} bikes/hour "
-          f"(predicting the mean: {result.baseline_rmse:.1f}); saved to {out}")
+        for kind, config in configs.items():       # the same seed: the same split for both
+            results[kind] = train(data, config, device=str(device), on_epoch=on_epoch)
+    linear, mlp = results["linear"], results["mlp"]
+    print("mean squared error per epoch (normalised counts; 1.0 = predicting the mean)")
+    print("epoch   linear train   linear val   mlp train   mlp val")
+    for epoch in range(args.epochs):
+        print(f"{epoch + 1:5d} {linear.train_losses[epoch]:14.3f} {linear.val_losses[epoch]:12.3f} "
+              f"{mlp.train_losses[epoch]:11.3f} {mlp.val_losses[epoch]:9.3f}")
+    print(f"test RMSE, bikes/hour: linear {linear.test_rmse:.1f}, mlp {mlp.test_rmse:.1f} "
+          f"(predicting the mean: {mlp.baseline_rmse:.1f})")
+    out = save_checkpoint(args.out, mlp.model, mlp.inputs, mlp.target, mlp.config)
+    print(f"saved the mlp to {out}")
 
 
 def _predict(args) -> None:
@@ -167,7 +179,7 @@ def _predict(args) -> None:
            "workingday": args.workingday}
     features = make_features({k: np.array([float(v)]) for k, v in row.items()}, config.cyclic_hour)
     count = predict((model, inputs, target), features)[0, 0]
-    print(f"{count:.0f}")
+    print(f"Predicted bike count: {count:.0f}")
 
 
 def _gpt_train(args) -> None:

@@ -3,8 +3,9 @@
 A checkpoint is a folder: ``model.pt`` (the ``state_dict``, loaded with
 ``weights_only=True``), ``stats.json``, ``config.json`` and ``manifest.json``,
 which records the sha256 of the other three. The folder is written under a
-temporary name and renamed into place only when complete, so an interrupted save
-never replaces a good checkpoint; a damaged file is caught by the manifest.
+temporary name, flushed to the disk (``fsync``), and renamed into place only when
+complete, so an interrupted save, or a power cut, never replaces a good checkpoint
+with a mixture; a damaged file is caught by the manifest.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 from gradbook.bikes.data import Normalizer
 from gradbook.bikes.model import Config, build_model
 from gradbook.data.fetch import sha256_of
-from gradbook.files import CheckpointError
+from gradbook.files import CheckpointError, fsync_folder, synced_open
 
 FILES = ("model.pt", "stats.json", "config.json")
 
@@ -33,19 +34,24 @@ def save_checkpoint(out: str | os.PathLike, model: torch.nn.Module, inputs: Norm
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
     try:
-        torch.save(model.state_dict(), staging / "model.pt")
-        (staging / "stats.json").write_text(json.dumps(
-            {"inputs": inputs.to_dict(), "target": target.to_dict()}, indent=2))
-        (staging / "config.json").write_text(json.dumps(asdict(config), indent=2))
+        with synced_open(staging / "model.pt") as fh:     # each file fsynced as it is closed
+            torch.save(model.state_dict(), fh)
+        for name, content in (("stats.json", {"inputs": inputs.to_dict(), "target": target.to_dict()}),
+                              ("config.json", asdict(config))):
+            with synced_open(staging / name) as fh:
+                fh.write(json.dumps(content, indent=2).encode())
         manifest = {name: sha256_of(staging / name) for name in FILES}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        with synced_open(staging / "manifest.json") as fh:
+            fh.write(json.dumps(manifest, indent=2).encode())
+        fsync_folder(staging)                     # all four names on the disk, then rename
+        old = None
         if out.exists():                          # swap: old aside, new in, old away
             old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
             os.replace(out, old / out.name)
-            os.replace(staging, out)
+        os.replace(staging, out)
+        fsync_folder(out.parent)                  # the renames on the disk, then delete
+        if old is not None:
             shutil.rmtree(old)
-        else:
-            os.replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

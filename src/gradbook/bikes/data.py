@@ -10,14 +10,29 @@ from pathlib import Path
 
 import numpy as np
 
-from gradbook.data.fetch import DataError
+from gradbook.data.fetch import DATASETS, DataError, fetch
 
 # --8<-- [start:columns]
 # The data set stores temperature, humidity and wind speed already scaled to [0, 1]:
-# temp = t / 41 °C, hum = humidity / 100, windspeed = speed / 67 (its Readme.txt).
+# hum = humidity / 100, windspeed = speed / 67, and temp = t / 41 °C by its Readme.txt
+# but (t + 8 °C) / 47 °C by its UCI web page (the two disagree).
 FEATURES = ("hr", "temp", "hum", "windspeed", "workingday")
 TARGET = "cnt"                               # rentals in that hour, casual + registered
 # --8<-- [end:columns]
+
+
+# --8<-- [start:find]
+def find_hours(dataset: str | os.PathLike | None = None) -> Path:
+    """``hour.csv``: the file at ``dataset`` if there is one, else the verified copy in
+    the cache, asked for by name (``bikes`` or ``hour.csv``) or by default."""
+    names = ("bikes", Path(DATASETS["bikes"].path).name)
+    if dataset is None or (not Path(dataset).is_file() and str(dataset) in names):
+        return fetch("bikes")
+    if not Path(dataset).is_file():
+        raise DataError(f"{dataset}: no such file, and not the name of a data set in the cache "
+                        f"({' or '.join(names)})")
+    return Path(dataset)
+# --8<-- [end:find]
 
 
 # --8<-- [start:load]
@@ -30,7 +45,7 @@ def load_hours(path: str | os.PathLike, columns: tuple[str, ...] = (*FEATURES, T
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: no such file; run `gradbook data fetch bikes` or pass --data")
+        raise DataError(f"{path}: no such file; run `gradbook data fetch bikes` or pass --dataset")
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
@@ -86,11 +101,20 @@ def make_features(table: dict[str, np.ndarray], cyclic_hour: bool = False) -> np
 
 
 # --8<-- [start:split]
-def split(n: int, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of a seeded random train/test split (80/20 by default)."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_test = round(n * test_fraction)
-    return order[n_test:], order[:n_test]
+def split(n: int, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: int = 0,
+          chronological: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row indices for training, validation and test (70/10/20 by default).
+
+    Random (seeded) by default. ``chronological`` keeps the order of the rows, which
+    in ``hour.csv`` is the order of time: the model is tested on the latest hours,
+    validated on the ones just before, and trained on all the earlier ones.
+    """
+    if chronological:
+        order = np.arange(n)[::-1]                    # the last rows first
+    else:
+        order = np.random.default_rng(seed).permutation(n)
+    n_test, n_val = round(n * test_fraction), round(n * val_fraction)
+    return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
 # --8<-- [end:split]
 
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorDataset
 
 from gradbook.bikes.data import Normalizer, load_hours, make_features, split
 from gradbook.device import pick
@@ -26,7 +26,9 @@ class Config:
     seed: int = 0
     cyclic_hour: bool = False
     hidden: int = 64
+    val_fraction: float = 0.1
     test_fraction: float = 0.2
+    chronological: bool = False   # split by time instead of at random
 
     def check(self) -> None:
         if self.model not in ("linear", "mlp"):
@@ -36,6 +38,10 @@ class Config:
                 raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, got {self.lr}")
+        if not (0 < self.val_fraction and 0 < self.test_fraction
+                and self.val_fraction + self.test_fraction < 1):
+            raise ValueError("val-fraction and test-fraction must be positive and leave rows "
+                             f"to train on, got {self.val_fraction} and {self.test_fraction}")
 
 
 # --8<-- [start:models]
@@ -57,7 +63,8 @@ class Result:
     target: Normalizer
     config: Config
     train_losses: list[float] = field(default_factory=list)
-    test_losses: list[float] = field(default_factory=list)
+    val_losses: list[float] = field(default_factory=list)
+    val_rmse: float = float("nan")
     test_rmse: float = float("nan")
     baseline_rmse: float = float("nan")
 
@@ -70,25 +77,29 @@ def rmse(pred: np.ndarray, actual: np.ndarray) -> float:
 def train(data, config: Config, device: str | None = None,
           on_epoch: Callable[[int, float, float], None] | None = None) -> Result:
     """Load (``data``: a path, or a table from ``load_hours``), split, normalise, train
-    with mini-batches, and measure the test RMSE."""
+    with mini-batches watching the validation loss, and measure the test RMSE once."""
     config.check()
     dev = pick(device)
     table = data if isinstance(data, dict) else load_hours(data)
     X = make_features(table, config.cyclic_hour)
     y = table["cnt"].reshape(-1, 1)
-    train_idx, test_idx = split(len(X), config.test_fraction, config.seed)
+    train_idx, val_idx, test_idx = split(len(X), config.val_fraction, config.test_fraction,
+                                         config.seed, config.chronological)
     inputs = Normalizer.fit(X[train_idx])           # statistics of the training split only
     target = Normalizer.fit(y[train_idx])
     X_train = torch.from_numpy(inputs.transform(X[train_idx]))
     y_train = torch.from_numpy(target.transform(y[train_idx]))
-    X_test = torch.from_numpy(inputs.transform(X[test_idx])).to(dev)
-    y_test = torch.from_numpy(target.transform(y[test_idx])).to(dev)
+    X_val = torch.from_numpy(inputs.transform(X[val_idx])).to(dev)
+    y_val = torch.from_numpy(target.transform(y[val_idx])).to(dev)
 
     model = build_model(config, X.shape[1]).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     loss_fn = nn.MSELoss()
-    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=config.batch_size,
-                        shuffle=True, generator=torch.Generator().manual_seed(config.seed))
+    pairs = TensorDataset(X_train, y_train)
+    shuffle = torch.Generator().manual_seed(config.seed)
+    batches = BatchSampler(RandomSampler(pairs, generator=shuffle), config.batch_size,
+                           drop_last=False)           # whole batches of row numbers
+    loader = DataLoader(pairs, sampler=batches, batch_size=None, generator=shuffle)
     result = Result(model, inputs, target, config)
     for epoch in range(config.epochs):
         model.train()
@@ -102,14 +113,19 @@ def train(data, config: Config, device: str | None = None,
             total += loss.item() * len(xb)
         model.eval()
         with torch.no_grad():
-            test_loss = loss_fn(model(X_test), y_test).item()
+            val_loss = loss_fn(model(X_val), y_val).item()
         result.train_losses.append(total / len(X_train))
-        result.test_losses.append(test_loss)
+        result.val_losses.append(val_loss)
         if on_epoch is not None:
-            on_epoch(epoch, result.train_losses[-1], test_loss)
-    with torch.no_grad():
-        pred = target.inverse(model(X_test).cpu().numpy().astype(np.float64))
-    result.test_rmse = rmse(pred, y[test_idx])
+            on_epoch(epoch, result.train_losses[-1], val_loss)
+
+    def in_bikes(rows: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            z = model(torch.from_numpy(inputs.transform(X[rows])).to(dev)).cpu().numpy()
+        return target.inverse(z.astype(np.float64))
+
+    result.val_rmse = rmse(in_bikes(val_idx), y[val_idx])
+    result.test_rmse = rmse(in_bikes(test_idx), y[test_idx])      # the test rows, used once
     result.baseline_rmse = rmse(np.full_like(y[test_idx], y[train_idx].mean()), y[test_idx])
     return result
 # --8<-- [end:train]

@@ -52,7 +52,8 @@ DATASETS = {
         sha256="e03de4ee4ef4dc376ac6e04bf829673c6269e8eba5c60fa121640fa2f829504f",
         member="hour.csv",
         citation="H. Fanaee-T and J. Gama, Event labeling combining ensemble detectors and "
-                 "background knowledge, Progress in Artificial Intelligence (2013); "
+                 "background knowledge, Progress in Artificial Intelligence 2, 113-127 "
+                 "(2014); "
                  "UCI Machine Learning Repository, CC BY 4.0.",
     ),
 }

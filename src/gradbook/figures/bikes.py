@@ -33,39 +33,39 @@ def hourly(data: dict[str, Any]) -> Figure:
 
 
 def losses(data: dict[str, Any]) -> Figure:
-    """Training and test loss per epoch of each model, against predicting the mean (1.0).
+    """Training and validation loss per epoch of each model, against predicting the mean (1.0).
 
     ``data``: ``models`` (names: linear first, then mlp), and for each, in the same
-    order, ``train`` and ``test`` (mean squared error per epoch, normalised target).
+    order, ``train`` and ``val`` (mean squared error per epoch, normalised target).
     """
     fig, ax = plt.subplots(figsize=(7.2, 4.0))
-    for kind, color, train, test in zip(data["models"], ("tab:blue", "tab:red"),
-                                        data["train"], data["test"]):
+    for kind, color, train, val in zip(data["models"], ("tab:blue", "tab:red"),
+                                       data["train"], data["val"]):
         epochs = range(1, len(train) + 1)
         ax.plot(epochs, train, color=color, label=f"{kind}, training batches")
-        ax.plot(epochs, test, color=color, linestyle="--", label=f"{kind}, test set")
+        ax.plot(epochs, val, color=color, linestyle="--", label=f"{kind}, validation set")
     ax.axhline(1.0, color="gray", linewidth=1, linestyle=":", label="predicting the mean")
     ax.set_xticks([1, 5, 10, 15, 20])
     ax.set_ylim(0, 1.1)
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE, normalised target")
-    ax.set_title("Training and test loss (hour as a number)")
+    ax.set_title("Training and validation loss (hour as a number)")
     ax.legend(loc="upper right", fontsize=9)
     return fig
 
 
 def predictions(data: dict[str, Any]) -> Figure:
-    """Predicted against actual rentals for some test hours, one panel per model.
+    """Predicted against actual rentals for some validation hours, one panel per model.
 
-    ``data``: ``actual`` (rentals in each shown test hour), ``models`` (names), and
-    for each model, in the same order, ``predicted`` (its prediction for each hour)
-    and ``test_rmse`` (over the whole test set, bikes per hour).
+    ``data``: ``actual`` (rentals in each shown validation hour), ``models`` (names),
+    and for each model, in the same order, ``predicted`` (its prediction for each hour)
+    and ``val_rmse`` (over the whole validation set, bikes per hour).
     """
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.4), sharex=True, sharey=True)
-    for ax, kind, guess, error in zip(axes, data["models"], data["predicted"], data["test_rmse"]):
+    for ax, kind, guess, error in zip(axes, data["models"], data["predicted"], data["val_rmse"]):
         ax.scatter(data["actual"], guess, s=7, alpha=0.5, color="tab:blue")
         ax.plot([0, 1000], [0, 1000], color="black", linewidth=1)
-        ax.set_title(f"{kind}: test RMSE {error:.0f} bikes/hour")
+        ax.set_title(f"{kind}: validation RMSE {error:.0f} bikes/hour")
         ax.set_xlabel("actual rentals")
         ax.set_xlim(0, 1000)
         ax.set_ylim(0, 1000)

@@ -57,3 +57,36 @@ def xor(data: dict[str, Any]) -> Figure:
     ax.set_aspect("equal")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     return fig
+
+
+def memory(data: dict[str, Any]) -> Figure:
+    """The memory model: what a line and a one-hidden-layer network learn of a curve.
+
+    ``data``: ``minutes``, ``calls`` and ``memory`` of the new sessions; ``grid``
+    (session minutes) with ``rule``, ``line_grid`` and ``mlp_grid``, memory at
+    ``grid_calls`` API calls by the noise-free rule and by each model; ``line_new``
+    and ``mlp_new``, each model's predictions for the new sessions.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.4, 4.0), layout="constrained")
+    dots = left.scatter(data["minutes"], data["memory"], c=data["calls"], s=10,
+                        cmap="viridis", alpha=0.7)
+    fig.colorbar(dots, ax=left, label="API calls")
+    calls = data["grid_calls"]
+    left.plot(data["grid"], data["rule"], color="black", linestyle="--",
+              label=f"the rule, {calls:.0f} calls")
+    left.plot(data["grid"], data["line_grid"], label=f"line, {calls:.0f} calls")
+    left.plot(data["grid"], data["mlp_grid"], label=f"hidden layer, {calls:.0f} calls")
+    left.set_xlabel("session minutes")
+    left.set_ylabel("memory (MB)")
+    left.set_title("New sessions, and what each model learned")
+    left.legend(fontsize="small")
+    measured = np.array(data["memory"])
+    right.scatter(measured, data["line_new"], s=10, alpha=0.7, label="line")
+    right.scatter(measured, data["mlp_new"], s=10, alpha=0.7, label="hidden layer, [2, 16, 1]")
+    ends = [measured.min(), measured.max()]
+    right.plot(ends, ends, color="black", linewidth=1, label="perfect prediction")
+    right.set_xlabel("measured memory (MB)")
+    right.set_ylabel("predicted memory (MB)")
+    right.set_title("Predictions for the new sessions")
+    right.legend(fontsize="small")
+    return fig

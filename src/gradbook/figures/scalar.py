@@ -1,7 +1,8 @@
 """Chapters 2 and 3's figures, drawn from the data their scripts save.
 
-``snippets/ch02_scalar_autograd.py`` saves the tangent figure (its expression graph
-is drawn by :func:`gradbook.scalar.draw.draw_graph`); ``snippets/ch03_scalar_nn.py``
+``snippets/ch02_scalar_autograd.py`` saves the tangent and tanh figures (its
+expression graph and its network are drawn by :func:`gradbook.scalar.draw.draw_graph`
+and :func:`gradbook.scalar.draw.draw_network`); ``snippets/ch03_scalar_nn.py``
 saves the moons, the training curves and the decision boundary.
 """
 
@@ -84,7 +85,7 @@ def training(data: dict[str, Any]) -> Figure:
     ax_acc.plot(steps, 100 * np.array(data["accuracies"]), color=LOWER)
     ax_acc.set_xlabel("step")
     ax_acc.set_ylabel("training accuracy (%)")
-    ax_acc.set_ylim(45, 102)
+    ax_acc.set_ylim(0, 102)
     ax_acc.set_title("Accuracy")
     fig.tight_layout()
     return fig
@@ -95,7 +96,8 @@ def boundary(data: dict[str, Any]) -> Figure:
 
     ``data``: ``xs`` and ``zs`` (the grid's coordinates along each axis), ``scores``
     (one row per ``zs``, one column per ``xs``), ``points`` and ``labels`` (the
-    moons), ``steps`` and ``accuracy`` (for the title).
+    training moons), ``test_points`` and ``test_labels`` (the held-out moons, drawn
+    hollow), ``steps``, ``accuracy`` and ``test_accuracy`` (for the title).
     """
     grid_x, grid_z = np.meshgrid(np.array(data["xs"]), np.array(data["zs"]))
     scores = np.array(data["scores"])
@@ -105,8 +107,42 @@ def boundary(data: dict[str, Any]) -> Figure:
                 colors=["#ffe0cc", "#dfe3f5"])
     ax.contour(grid_x, grid_z, scores, levels=[-1, 0, 1], colors="#37474f",
                linestyles=["dashed", "solid", "dashed"], linewidths=[0.8, 1.4, 0.8])
-    _scatter_moons(ax, np.array(data["points"]), np.array(data["labels"]), zorder=3)
-    ax.set_title(f"Decision boundary after {data['steps']} steps "
-                 f"(accuracy {data['accuracy']:.0%})")
-    ax.legend(loc="lower right")
+    test_points, test_labels = np.array(data["test_points"]), np.array(data["test_labels"])
+    for label, colour, marker in ((1, UPPER, "o"), (-1, LOWER, "s")):
+        mine = test_points[test_labels == label]
+        ax.scatter(mine[:, 0], mine[:, 1], marker=marker, s=18, facecolors="none",
+                   edgecolors=colour, linewidths=0.8, zorder=3, label=f"test, y = {label:+d}")
+    _scatter_moons(ax, np.array(data["points"]), np.array(data["labels"]), zorder=4)
+    ax.set_title(f"Decision boundary after {data['steps']} steps (accuracy: "
+                 f"training {data['accuracy']:.0%}, test {data['test_accuracy']:.0%})")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def tanh_curve(data: dict[str, Any]) -> Figure:
+    """tanh and its derivative, with one point marked and the tangent there.
+
+    ``data``: ``x``, ``tanh`` and ``slope`` (the curve and its derivative
+    :math:`1 - \\tanh^2 x` on a grid), ``n`` and ``o`` (the marked point,
+    :math:`o = \\tanh n`) and ``do_dn`` (the derivative there).
+    """
+    x = np.array(data["x"], dtype=float)
+    n, o, do_dn = data["n"], data["o"], data["do_dn"]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    ax.axhline(0, color="#90a4ae", linewidth=0.8)
+    for level in (-1, 1):
+        ax.axhline(level, color="#90a4ae", linewidth=0.8, linestyle=":")
+    ax.plot(x, data["tanh"], color=UPPER, linewidth=2, label="tanh(x)")
+    ax.plot(x, data["slope"], color=SECANTS[0], linestyle="--",
+            label="its slope, 1 − tanh²(x)")
+    near = np.array([n - 1.2, n + 1.2])
+    ax.plot(near, o + do_dn * (near - n), color=TANGENT,
+            label=f"tangent at n = {n:g}: slope {do_dn:.4f}")
+    ax.plot([n], [o], "o", color=TANGENT, zorder=3)
+    ax.annotate(f"o = tanh({n:g}) = {o:.4f}", (n, o), xytext=(n + 1.0, o - 0.95),
+                fontsize=9, arrowprops={"arrowstyle": "-", "color": "#78909c"})
+    ax.set_xlabel("x")
+    ax.set_ylim(-1.25, 1.25)
+    ax.set_title("tanh squashes every number into (−1, 1)")
+    ax.legend(loc="upper left", fontsize=9)
     return fig

@@ -1,7 +1,7 @@
 """Chapters 4 and 5's figures, drawn from the data their scripts save.
 
 ``snippets/ch04_tensor_autograd.py`` (graph sizes, broadcasting, the ReLU mask) and
-``snippets/ch05_training_from_scratch.py`` (optimizers, digits).
+``snippets/ch05_training_from_scratch.py`` (optimizers, digits, validation curves).
 """
 
 from __future__ import annotations
@@ -143,4 +143,36 @@ def optimizers(data: dict[str, Any]) -> Figure:
     ax.set_ylabel(f"training loss (moving average of {window} batches)")
     ax.set_title("Digits MLP: the same start, four update rules")
     ax.legend(loc="upper right")
+    return fig
+
+
+def validation(data: dict[str, Any]) -> Figure:
+    """Validation accuracy after each epoch, one curve per network.
+
+    ``data``: ``names``, ``validation_accuracy`` (for each network, its accuracy on
+    the validation images after epochs 1, 2, ...), ``threshold`` (drawn as a dashed
+    line; a marker shows the first epoch at or above it) and ``validation_images``.
+    """
+    threshold = data["threshold"]
+    fig, ax = plt.subplots()
+    for name, history in zip(data["names"], data["validation_accuracy"]):
+        history = np.array(history, dtype=float)
+        epochs = np.arange(1, len(history) + 1)
+        (line,) = ax.plot(epochs, 100 * history, "o-", markersize=3, label=name)
+        reached = np.nonzero(history >= threshold)[0]
+        if reached.size:
+            first = reached[0]
+            ax.plot(epochs[first], 100 * history[first], "o", markersize=10,
+                    markerfacecolor="none", color=line.get_color())
+            ax.annotate(f"epoch {epochs[first]}", (epochs[first], 100 * history[first]),
+                        textcoords="offset points", xytext=(8, -14), fontsize=9,
+                        color=line.get_color())
+    ax.axhline(100 * threshold, linestyle="--", color="0.5", linewidth=1)
+    ax.text(0.7, 100 * threshold, f"{threshold:.0%}", ha="left", va="bottom", fontsize=9,
+            color="0.4")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"validation accuracy, % (of {data['validation_images']} images)")
+    ax.set_title("Digits: accuracy on the validation images after each epoch")
+    ax.set_xticks(range(0, len(data["validation_accuracy"][0]) + 1, 5))
+    ax.legend(loc="lower right")
     return fig

@@ -10,12 +10,20 @@ way, it returns a single-process ``Ranks`` and changes nothing.
 
 from __future__ import annotations
 
+import inspect
 import os
 
 import torch
 import torch.distributed as dist
 
 from gradbook.gpt.train import Ranks
+
+# Don't re-send the buffers at every forward pass. PyTorch 2.13 names this
+# `forward_sync_buffers=False` and deprecates `broadcast_buffers=False`, which older
+# versions need (and which also leaves the buffers out of the first broadcast).
+_DDP_ARGS = inspect.signature(torch.nn.parallel.DistributedDataParallel).parameters
+NO_BUFFER_RESYNC = ({"forward_sync_buffers": False} if "forward_sync_buffers" in _DDP_ARGS
+                    else {"broadcast_buffers": False})
 
 # --8<-- [start:setup]
 def launched_by_torchrun() -> bool:
@@ -44,7 +52,7 @@ def setup(device: torch.device) -> tuple[Ranks, torch.device]:
         # The only buffer is the constant causal mask: no need to re-send it every step.
         ids = [device.index] if device.type == "cuda" else None
         return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids,
-                                                         broadcast_buffers=False)
+                                                         **NO_BUFFER_RESYNC)
 
     return Ranks(rank=rank, world_size=world, ddp_model=wrap), device
 # --8<-- [end:setup]

@@ -246,9 +246,10 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
             # all-reduce the gradients only after this process's last micro-batch
             sync = ddp.no_sync() if ddp is not None and j < mine - 1 else contextlib.nullcontext()
-            with sync, autocast(device):
-                _, loss = forward(x, y)
-                (loss / mine).backward()
+            with sync:
+                with autocast(device):                # forward and loss in bf16 on CUDA
+                    _, loss = forward(x, y)
+                (loss / mine).backward()              # backward outside autocast, as advised
             total += loss.item() / mine
         if ranks.world_size > 1:                      # log the loss of the whole batch
             from gradbook.gpt.distributed import mean_over_ranks

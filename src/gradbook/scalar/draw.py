@@ -9,6 +9,10 @@ The figure is made in two steps: :func:`graph_data` lays the graph out as plain
 lists and text, and :func:`draw_graph` draws that, so a chapter script can save
 the description beside the picture (``gradbook.figures.save_figure``).
 :func:`to_figure` does both.
+
+A whole network's graph is too big for that, value by value. For a multi-layer
+perceptron, :func:`network_data` keeps one box per neuron and one edge per weight,
+and :func:`draw_network` draws that summary.
 """
 
 from __future__ import annotations
@@ -188,3 +192,85 @@ def to_figure(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> Fi
     """
     return draw_graph(graph_data(root, max_nodes, precision))
 # --8<-- [end:svg]
+
+
+def network_data(model: Any, inputs: list[Value | float], outputs: list[list[Value]],
+                 edges: str = "weights", precision: int = 4) -> dict[str, Any]:
+    """A layer-level summary of a multi-layer perceptron, for :func:`draw_network`.
+
+    A network's whole graph is far too big to draw value by value, so this keeps one
+    box per neuron: ``model.layers[i].neurons[j]`` with its output ``outputs[i][j]``
+    (the ``Value`` it produced, with its ``data`` and ``grad``), and one edge per
+    weight. ``edges="weights"`` gives each edge its weight, ``edges="grads"`` the
+    gradient that ``backward()`` left on that weight.
+    """
+    if edges not in ("weights", "grads"):
+        raise ValueError(f"edges must be 'weights' or 'grads', got {edges!r}")
+    layers = model.layers
+    if len(outputs) != len(layers) or any(
+            len(out) != len(layer.neurons) for out, layer in zip(outputs, layers)):
+        raise ValueError("outputs must hold one list of neuron outputs per layer, "
+                         "as many as the layer has neurons")
+
+    def box(name: str, v: Value | float) -> dict[str, Any]:
+        data, grad = (v.data, v.grad) if isinstance(v, Value) else (float(v), 0.0)
+        return {"name": name, "data": data, "grad": grad}
+
+    columns = [{"title": "inputs",
+                "boxes": [box(f"x{i + 1}", v) for i, v in enumerate(inputs)]}]
+    weights = []
+    for i, (layer, out) in enumerate(zip(layers, outputs)):
+        last = i == len(layers) - 1
+        kind = layer.neurons[0].activation
+        title = "output" if last else f"hidden layer {i + 1}"
+        columns.append({"title": f"{title}: {kind}",
+                        "boxes": [box("out" if last else f"h{i + 1}.{j + 1}", v)
+                                  for j, v in enumerate(out)]})
+        weights.append([[w.data if edges == "weights" else w.grad for w in neuron.w]
+                        for neuron in layer.neurons])
+    return {"columns": columns, "edges": edges, "weights": weights, "precision": precision}
+
+
+def draw_network(data: dict[str, Any]) -> Figure:
+    """Draw :func:`network_data`: a column of boxes per layer, an edge per weight.
+
+    An edge's colour gives the sign of its number (blue positive, orange negative)
+    and its width the size, relative to the largest on the picture.
+    """
+    import matplotlib.pyplot as plt
+
+    columns = data["columns"]
+    tallest = max(len(column["boxes"]) for column in columns)
+    fig, ax = plt.subplots(figsize=(2.35 * len(columns), 1.05 * tallest + 1.2))
+    ax.set_axis_off()
+    spacing = 1.45
+
+    def where(col: int, row: int) -> tuple[float, float]:
+        n = len(columns[col]["boxes"])
+        return col * 3.0, ((n - 1) / 2 - row) * spacing
+
+    biggest = max((abs(v) for layer in data["weights"] for row in layer for v in row),
+                  default=0.0) or 1.0
+    for col, layer in enumerate(data["weights"], start=1):
+        for j, row in enumerate(layer):
+            for i, value in enumerate(row):
+                (x0, y0), (x1, y1) = where(col - 1, i), where(col, j)
+                ax.plot([x0, x1], [y0, y1], color="#3949ab" if value >= 0 else "#e65100",
+                        linewidth=0.4 + 3.2 * abs(value) / biggest, alpha=0.75, zorder=1)
+    style = dict(boxstyle="round,pad=0.35", edgecolor="#3949ab")
+    digits = data["precision"]
+    half = (tallest - 1) / 2 * spacing
+    for col, column in enumerate(columns):
+        ax.text(col * 3.0, half + 0.75, column["title"], ha="center", va="bottom",
+                fontsize=9, fontweight="bold")
+        for row, b in enumerate(column["boxes"]):
+            x, y = where(col, row)
+            text = f"{b['name']}\ndata {b['data']:.{digits}f}\ngrad {b['grad']:.{digits}f}"
+            ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=3,
+                    bbox={**style, "facecolor": "#e8eaf6" if col == 0 else "#ffffff"})
+    what = "weight" if data["edges"] == "weights" else "gradient of each weight"
+    ax.set_title(f"edges: {what} (blue > 0, orange < 0, width: size)", fontsize=9, y=-0.02,
+                 va="top")
+    ax.set_xlim(-1.0, 3.0 * (len(columns) - 1) + 1.0)
+    ax.set_ylim(-half - 0.8, half + 1.4)
+    return fig

@@ -80,8 +80,8 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: hidden layers with ``activation``, a linear output.
 
-    ``MLP(2, [16, 16, 1])`` reads 2 numbers, has two hidden layers of 16 neurons
-    and one output. ``seed`` fixes the initial weights.
+    ``MLP(2, [16, 32, 1])`` reads 2 numbers, has hidden layers of 16 and 32
+    neurons and one output. ``seed`` fixes the initial weights.
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int = 0):

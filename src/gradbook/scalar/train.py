@@ -28,6 +28,14 @@ def max_margin_loss(model: Module, X: Sequence[Sequence[float]], y: Sequence[flo
 # --8<-- [end:loss]
 
 
+# --8<-- [start:accuracy]
+def accuracy_of(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> float:
+    """The fraction of points whose score has the sign of their label (no graph kept)."""
+    scores = [model(list(x)).data for x in X]
+    return sum((yi > 0) == (s > 0) for yi, s in zip(y, scores)) / len(scores)
+# --8<-- [end:accuracy]
+
+
 # --8<-- [start:schedule]
 def linear_decay(step: int, steps: int, start: float = 1.0, end: float = 0.1) -> float:
     """Learning rate falling in a straight line from ``start`` (first step) to ``end`` (last)."""

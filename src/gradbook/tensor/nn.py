@@ -102,11 +102,14 @@ class Linear(Module):
     """``y = x @ W + b`` with ``W`` of shape ``(nin, nout)``.
 
     Initialisation keeps the variance of activations steady from layer to layer.
-    With inputs of variance :math:`v` and independent weights of variance
-    :math:`\\sigma^2`, each output has variance :math:`n_{in}\\,\\sigma^2 v`.
-    ``"he"`` picks :math:`\\sigma^2 = 2/n_{in}` (the 2 makes up for ReLU zeroing
-    half its inputs); ``"xavier"`` picks :math:`\\sigma^2 = 2/(n_{in} + n_{out})`,
-    a compromise between the forward and the backward pass for tanh or sigmoid.
+    With inputs of mean square :math:`v` and independent zero-mean weights of
+    variance :math:`\\sigma^2`, each output has variance :math:`n_{in}\\,\\sigma^2 v`.
+    ``"he"`` (He or Kaiming initialisation, He et al. 2015) draws from a normal
+    distribution with :math:`\\sigma^2 = 2/n_{in}` (the 2 makes up for ReLU zeroing
+    half its inputs); ``"xavier"`` (Glorot and Bengio 2010) draws from a normal
+    distribution with :math:`\\sigma^2 = 2/(n_{in} + n_{out})`, a compromise between
+    the forward and the backward pass for tanh or sigmoid (the paper's uniform
+    distribution on :math:`\\pm\\sqrt{6/(n_{in} + n_{out})}` has the same variance).
     """
 
     def __init__(self, nin: int, nout: int, init: str = "he", rng: Seed = 0):
