@@ -29,7 +29,7 @@ endif
 FOREIGN_TESTS := docs --ignore=docs/chapters/03-neural-nets-from-scalars.md \
 	tests/test_snippets.py tests/test_gpt_run.py tests/test_foreign_numerics.py
 
-.PHONY: help install vendor serve build labs test test-foreign figure-deviations bench figures gpt-run clean
+.PHONY: help install vendor serve build labs lint check test test-foreign figure-deviations bench figures gpt-run clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,13 +54,22 @@ labs: install  ## execute every lab notebook, for make serve to show (make build
 build: install vendor  ## build the static site into site/
 	$(BIN)/mkdocs build --strict --site-dir site
 
+lint: install  ## ruff (lint everywhere, format outside src/ and snippets/) and mypy on src/gradbook
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The tests that take seconds: no page blocks, chapter scripts, site build or browser.
+check: lint  ## lint, then the fast tests (under a minute): the loop while you work
+	$(MAIN_THREADS) $(BIN)/python -m pytest -q -m "not slow" tests
+
 # The two passes run side by side, each on one thread: two passes of two threads each on
 # a 2-core machine spend most of their time waiting for each other (measured: the
 # chapter scripts ran 2-2.6 times slower). The recorded figures and runs were made
 # with several threads, so the comparisons still cross a change of thread count.
 # Its log follows the main one.
 MAIN_THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
-test: install vendor  ## run the whole test suite, and beside it the numeric checks on foreign kernels
+test: install vendor lint  ## lint, then run the whole test suite, and beside it the numeric checks on foreign kernels
 	@mkdir -p .cache
 	@$(MAKE) --no-print-directory test-foreign > .cache/test-foreign.log 2>&1 & foreign=$$!; \
 	$(MAIN_THREADS) $(BIN)/python -m pytest; main=$$?; \

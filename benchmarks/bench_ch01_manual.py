@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from run import Case
 
 from gradbook.manual import LinearParams, gradients, make_memory_data
-from run import Case
 
 X, Y = make_memory_data(n=10_000, seed=0)
 PARAMS = LinearParams(w=np.array([[0.3], [-0.2]]), b=0.1)

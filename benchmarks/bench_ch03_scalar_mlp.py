@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from micrograd.engine import Value as MGValue
 from micrograd.nn import MLP as MGMLP
+from run import Case
 
 from gradbook.data import make_moons
 from gradbook.scalar.nn import MLP
 from gradbook.scalar.train import fit, linear_decay
-from run import Case
 
 STEPS, ALPHA, SEED = 100, 1e-4, 0
 X, Y = make_moons(100, noise=0.1, seed=0)
@@ -27,8 +27,7 @@ def ours() -> float:
 
 def micrograd_model() -> MGMLP:
     model = MGMLP(2, [16, 16, 1])
-    for theirs, mine in zip(model.parameters(), MLP(2, [16, 16, 1], seed=SEED).parameters(),
-                            strict=True):
+    for theirs, mine in zip(model.parameters(), MLP(2, [16, 16, 1], seed=SEED).parameters(), strict=True):
         theirs.data = mine.data
     return model
 

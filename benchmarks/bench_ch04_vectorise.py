@@ -1,20 +1,20 @@
 """Chapter 4: why vectorise — the same MLP step on the scalar engine and the tensor engine.
 
 The moons MLP(2, [16, 16, 1]) with the max-margin loss over all 100 points:
-100 steps of forward, backward and an SGD update, first with one ``Value`` per number
-(Chapter 3), then with one ``Tensor`` per layer (Chapter 4). Same initial weights,
+100 steps of forward, backward and an SGD update, first with one `Value` per number
+(Chapter 3), then with one `Tensor` per layer (Chapter 4). Same initial weights,
 same data; the two must produce the same loss before their times are compared.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from run import Case
 
 from gradbook.data import make_moons
 from gradbook.scalar.nn import MLP
 from gradbook.scalar.train import max_margin_loss
 from gradbook.tensor import Tensor
-from run import Case
 
 X, Y = make_moons(100, noise=0.1, seed=0)
 ALPHA, LR = 1e-4, 0.1
@@ -56,7 +56,7 @@ def tensor_step() -> float:
 
 
 def same_loss(tensor_loss: float, scalar_loss: float) -> None:
-    if abs(tensor_loss - scalar_loss) > 1e-6:   # same steps; sums round differently
+    if abs(tensor_loss - scalar_loss) > 1e-6:  # same steps; sums round differently
         raise AssertionError(f"losses differ: tensor {tensor_loss!r}, scalar {scalar_loss!r}")
 
 
@@ -67,7 +67,14 @@ def same_loss(tensor_loss: float, scalar_loss: float) -> None:
 STEPS = 100
 
 CASES = [
-    Case(name=f"ch04 moons MLP step, tensor vs scalar engine (mean of {STEPS})", ours=tensor_step,
-         reference=scalar_step, reference_name="gradbook.scalar (one Value per number)",
-         repeats=1, number=STEPS, warmup=False, check=same_loss),
+    Case(
+        name=f"ch04 moons MLP step, tensor vs scalar engine (mean of {STEPS})",
+        ours=tensor_step,
+        reference=scalar_step,
+        reference_name="gradbook.scalar (one Value per number)",
+        repeats=1,
+        number=STEPS,
+        warmup=False,
+        check=same_loss,
+    ),
 ]

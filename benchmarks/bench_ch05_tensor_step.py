@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from run import Case
 
 from gradbook.tensor import Tensor, nn, optim
 from gradbook.tensor.functional import cross_entropy
-from run import Case
 
 
 def make_case(sizes: list[int], batch: int, number: int) -> Case:
@@ -58,15 +58,23 @@ def make_case(sizes: list[int], batch: int, number: int) -> Case:
         return torch_model
 
     def same_parameters(ours, theirs):
-        for layer, t in zip([l for l in ours.layers if isinstance(l, nn.Linear)],
-                            [l for l in theirs if isinstance(l, torch.nn.Linear)]):
+        for layer, t in zip(
+            [m for m in ours.layers if isinstance(m, nn.Linear)],
+            [m for m in theirs if isinstance(m, torch.nn.Linear)],
+        ):
             np.testing.assert_allclose(layer.weight.data, t.weight.detach().numpy().T, atol=1e-4)
             np.testing.assert_allclose(layer.bias.data, t.bias.detach().numpy(), atol=1e-4)
 
     name = "→".join(map(str, sizes))
-    return Case(name=f"ch05 training step, MLP {name}, batch {batch}", ours=ours_step,
-                reference=torch_step, reference_name=f"PyTorch {torch.__version__} eager, CPU",
-                repeats=7, number=number, check=same_parameters)
+    return Case(
+        name=f"ch05 training step, MLP {name}, batch {batch}",
+        ours=ours_step,
+        reference=torch_step,
+        reference_name=f"PyTorch {torch.__version__} eager, CPU",
+        repeats=7,
+        number=number,
+        check=same_parameters,
+    )
 
 
 CASES = [

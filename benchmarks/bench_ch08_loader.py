@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+from run import Case
 from torch.utils.data import DataLoader as TorchLoader
 from torch.utils.data import Dataset
 
 from gradbook.data.loader import DataLoader
-from run import Case
 
 N, WIDTH, BATCH = 20_000, 64, 64
 _rng = np.random.default_rng(0)
@@ -25,7 +25,7 @@ LABELS = _rng.integers(0, 10, N)
 
 class CsvLines(Dataset):
     def __init__(self, repeats: int = 1):
-        self.repeats = repeats              # how much work one example costs
+        self.repeats = repeats  # how much work one example costs
 
     def __len__(self) -> int:
         return N
@@ -43,9 +43,14 @@ def epoch(loader) -> int:
 
 
 def torch_loader(workers: int, repeats: int = 1):
-    return TorchLoader(CsvLines(repeats), batch_size=BATCH, shuffle=True, num_workers=workers,
-                       generator=torch.Generator().manual_seed(0),
-                       persistent_workers=workers > 0)
+    return TorchLoader(
+        CsvLines(repeats),
+        batch_size=BATCH,
+        shuffle=True,
+        num_workers=workers,
+        generator=torch.Generator().manual_seed(0),
+        persistent_workers=workers > 0,
+    )
 
 
 def same_count(a: int, b: int) -> None:
@@ -58,13 +63,28 @@ two_heavy, no_heavy = torch_loader(2, repeats=16), torch_loader(0, repeats=16)
 ours = DataLoader(CsvLines(), batch_size=BATCH, shuffle=True, rng=0)
 
 CASES = [
-    Case(name="ch08 light examples: 2 workers vs 0", ours=lambda: epoch(two_workers),
-         reference=lambda: epoch(no_workers), reference_name="torch DataLoader, num_workers=0",
-         repeats=3, check=same_count),
-    Case(name="ch08 heavy examples: 2 workers vs 0", ours=lambda: epoch(two_heavy),
-         reference=lambda: epoch(no_heavy), reference_name="torch DataLoader, num_workers=0",
-         repeats=2, check=same_count),
-    Case(name="ch08 light examples: gradbook DataLoader vs torch", ours=lambda: epoch(ours),
-         reference=lambda: epoch(no_workers), reference_name="torch DataLoader, num_workers=0",
-         repeats=3, check=same_count),
+    Case(
+        name="ch08 light examples: 2 workers vs 0",
+        ours=lambda: epoch(two_workers),
+        reference=lambda: epoch(no_workers),
+        reference_name="torch DataLoader, num_workers=0",
+        repeats=3,
+        check=same_count,
+    ),
+    Case(
+        name="ch08 heavy examples: 2 workers vs 0",
+        ours=lambda: epoch(two_heavy),
+        reference=lambda: epoch(no_heavy),
+        reference_name="torch DataLoader, num_workers=0",
+        repeats=2,
+        check=same_count,
+    ),
+    Case(
+        name="ch08 light examples: gradbook DataLoader vs torch",
+        ours=lambda: epoch(ours),
+        reference=lambda: epoch(no_workers),
+        reference_name="torch DataLoader, num_workers=0",
+        repeats=3,
+        check=same_count,
+    ),
 ]

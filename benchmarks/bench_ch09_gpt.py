@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import torch
+from run import Case
 
+from gradbook.gpt.config import preset
 from gradbook.gpt.generate import generate
 from gradbook.gpt.model import TinyGPT
-from gradbook.gpt.train import make_optimizer, preset
-from run import Case
+from gradbook.gpt.train import make_optimizer
 
 VOCAB = 65
 
@@ -47,6 +48,7 @@ def _models(attention_a: str, attention_b: str, compile_b: bool = False):
             opt.step()
             opt.zero_grad(set_to_none=True)
             return model
+
         return step
 
     fwd_b = torch.compile(b) if compile_b else b
@@ -68,9 +70,16 @@ def _models(attention_a: str, attention_b: str, compile_b: bool = False):
 def training_case(compile_ours: bool) -> Case:
     ours, reference, tokens = _models("explicit", "sdpa", compile_b=compile_ours)
     what = "SDPA + torch.compile" if compile_ours else "SDPA"
-    return Case(name=f"ch09 training step, cpu preset, {what}", ours=ours, reference=reference,
-                reference_name="explicit attention (eager)", repeats=5, number=20,
-                items=tokens, item_name="tokens")
+    return Case(
+        name=f"ch09 training step, cpu preset, {what}",
+        ours=ours,
+        reference=reference,
+        reference_name="explicit attention (eager)",
+        repeats=5,
+        number=20,
+        items=tokens,
+        item_name="tokens",
+    )
 
 
 def generation_case(preset_name: str, new_tokens: int = 500) -> Case:
@@ -80,17 +89,22 @@ def generation_case(preset_name: str, new_tokens: int = 500) -> Case:
     prompt = list(range(10))
 
     def run(use_cache):
-        return lambda: generate(model, prompt, new_tokens, temperature=1.0, seed=0,
-                                use_cache=use_cache)
+        return lambda: generate(model, prompt, new_tokens, temperature=1.0, seed=0, use_cache=use_cache)
 
     def same_tokens(a, b):
         assert a == b, "cached and uncached generation disagree"
 
     shape = f"{model_cfg.n_layer} layers, {model_cfg.n_embd} wide, block {model_cfg.block_size}"
-    return Case(name=f"ch09 generate {new_tokens} tokens, {preset_name} preset shape ({shape}), "
-                     "KV cache", ours=run(True), reference=run(False),
-                reference_name="no cache (whole window every token)",
-                repeats=3, check=same_tokens, items=new_tokens, item_name="tokens")
+    return Case(
+        name=f"ch09 generate {new_tokens} tokens, {preset_name} preset shape ({shape}), KV cache",
+        ours=run(True),
+        reference=run(False),
+        reference_name="no cache (whole window every token)",
+        repeats=3,
+        check=same_tokens,
+        items=new_tokens,
+        item_name="tokens",
+    )
 
 
 CASES = [

@@ -19,9 +19,9 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -77,10 +77,12 @@ def machine() -> dict:
 
     try:
         import torch
+
         extra = {"torch": torch.__version__, "torch_threads": torch.get_num_threads()}
     except ImportError:
         extra = {}
-    return {**extra,
+    return {
+        **extra,
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "platform": platform.platform(),
@@ -101,12 +103,12 @@ def load_module(path: Path):
 
 def render_columns(report: dict) -> list[str]:
     """A table of rows with named columns (for benchmarks that are whole runs, not Cases)."""
-    lines = ["| " + " | ".join(h for h, _, _ in report["columns"]) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(report["columns"])))
-             + "|"]
+    lines = [
+        "| " + " | ".join(h for h, _, _ in report["columns"]) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(report["columns"]))) + "|",
+    ]
     for row in report["rows"]:
-        lines.append("| " + " | ".join(fmt.format(row[key]) for _, key, fmt in report["columns"])
-                     + " |")
+        lines.append("| " + " | ".join(fmt.format(row[key]) for _, key, fmt in report["columns"]) + " |")
     return lines
 
 
@@ -116,9 +118,11 @@ def render_table(report: dict) -> str:
     if "columns" in report:
         lines = render_columns(report)
         lines.append("")
-        lines.append(f"Measured by `make bench` on {m['processor']}, {m['platform']}, "
-                     f"Python {m['python']}, numpy {m['numpy']}, PyTorch {m['torch']}. "
-                     f"{report.get('note', '')}".rstrip())
+        lines.append(
+            f"Measured by `make bench` on {m['processor']}, {m['platform']}, "
+            f"Python {m['python']}, numpy {m['numpy']}, PyTorch {m['torch']}. "
+            f"{report.get('note', '')}".rstrip()
+        )
         return "\n".join(lines) + "\n"
     rate = any("items" in r for r in report["results"])
     lines = [
@@ -127,17 +131,25 @@ def render_table(report: dict) -> str:
         "|---|---:|---|---:|---:|---:|" + ("---:|" if rate else ""),
     ]
     for r in report["results"]:
-        row = (f"| {r['name']} | {r['ours_s'] * 1e3:.2f} ms | {r['reference']} | "
-               f"{r['reference_s'] * 1e3:.2f} ms | {r['ours_s'] / r['reference_s']:.2f} | "
-               f"{r['speedup']:.1f}× |")
+        row = (
+            f"| {r['name']} | {r['ours_s'] * 1e3:.2f} ms | {r['reference']} | "
+            f"{r['reference_s'] * 1e3:.2f} ms | {r['ours_s'] / r['reference_s']:.2f} | "
+            f"{r['speedup']:.1f}× |"
+        )
         if rate:
-            row += (f" {r['items'] / r['ours_s']:,.0f} / {r['items'] / r['reference_s']:,.0f} "
-                    f"{r['item_name']}/s |" if "items" in r else " |")
+            row += (
+                f" {r['items'] / r['ours_s']:,.0f} / {r['items'] / r['reference_s']:,.0f} "
+                f"{r['item_name']}/s |"
+                if "items" in r
+                else " |"
+            )
         lines.append(row)
     lines.append("")
     torch = f", PyTorch {m['torch']} ({m['torch_threads']} threads)" if "torch" in m else ""
-    lines.append(f"Measured by `make bench` on {m['processor']}, {m['platform']}, "
-                 f"Python {m['python']}, numpy {m['numpy']}{torch}.")
+    lines.append(
+        f"Measured by `make bench` on {m['processor']}, {m['platform']}, "
+        f"Python {m['python']}, numpy {m['numpy']}{torch}."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -151,7 +163,7 @@ def main(argv: list[str]) -> int:
     print(f"{'benchmark':48s} {'ours':>10s} {'reference':>10s} {'speedup':>8s}  reference")
     for path in files:
         module = load_module(path)
-        if hasattr(module, "REPORT"):        # a whole-run benchmark with its own columns
+        if hasattr(module, "REPORT"):  # a whole-run benchmark with its own columns
             report = {"machine": machine(), **module.REPORT()}
             out = RESULTS / path.stem
             out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")
@@ -162,8 +174,10 @@ def main(argv: list[str]) -> int:
         for case in module.CASES:
             r = measure(case)
             results.append(r)
-            print(f"{r['name']:48s} {r['ours_s'] * 1e3:8.2f}ms {r['reference_s'] * 1e3:8.2f}ms "
-                  f"{r['speedup']:7.1f}x  {r['reference']}")
+            print(
+                f"{r['name']:48s} {r['ours_s'] * 1e3:8.2f}ms {r['reference_s'] * 1e3:8.2f}ms "
+                f"{r['speedup']:7.1f}x  {r['reference']}"
+            )
         report = {"machine": machine(), "results": results}
         out = RESULTS / path.stem
         out.with_suffix(".json").write_text(json.dumps(report, indent=2) + "\n")

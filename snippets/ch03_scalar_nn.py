@@ -40,7 +40,7 @@ from gradbook.scalar.train import accuracy_of, fit, max_margin_loss
 # weighted sum is a single `wsum` node with five children.
 
 # %%
-neuron = Neuron(2)  # weights drawn from random.Random(0), bias 0
+neuron = Neuron(2, rng=0)  # weights drawn from random.Random(0), bias 0
 for w, name in zip(neuron.w, ("w1", "w2")):
     w.label = name
 neuron.b.label = "b"

@@ -30,7 +30,7 @@ import numpy as np
 from gradbook.data import batches, load_digits
 from gradbook.figures import save_figure
 from gradbook.figures import tensor as drawings
-from gradbook.tensor import Tensor, no_grad, nn, optim
+from gradbook.tensor import Tensor, nn, no_grad, optim
 from gradbook.tensor.functional import cross_entropy
 from gradbook.tensor.serialize import load, save
 
@@ -126,7 +126,7 @@ for name, make_optimizer in OPTIMIZERS.items():
     optimizer = make_optimizer(model.parameters())
     order = np.random.default_rng(0)
     losses = []
-    for epoch in range(EPOCHS):
+    for _epoch in range(EPOCHS):
         for xb, yb in batches(digits.X_train, digits.y_train, 32, rng=order):
             loss = cross_entropy(model(Tensor(xb, dtype=np.float64)), yb)
             loss.backward()

@@ -29,13 +29,13 @@ import numpy as np
 import torch
 from torch import nn
 
+import gradbook.figures.pytorch as drawings
 from gradbook.data import load_digits
 from gradbook.device import pick
-import gradbook.figures.pytorch as drawings
+from gradbook.errors import CheckpointError
 from gradbook.figures import save_figure
 from gradbook.manual import fit, line_data, make_memory_data
-from gradbook.pytorch.classify import (
-    XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
+from gradbook.pytorch.classify import XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor
 from gradbook.pytorch.memory import Scaler, line_in_units, make_sessions, memory_mb, rmse
 from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module
 from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models
@@ -255,7 +255,7 @@ with tempfile.TemporaryDirectory() as folder:
     torch.save({"0.weight": RunsCode()}, evil)
     try:
         load_weights(mlp([2, 8, 1]), evil)
-    except ValueError as err:
+    except CheckpointError as err:
         print("load_weights refuses:", str(err).removeprefix(f"{evil}: "))
 
 # %% [markdown]

@@ -37,7 +37,6 @@ from gradbook.device import pick
 from gradbook.figures import bikes as drawings
 from gradbook.figures import save_figure
 
-
 # %% [markdown]
 # ## 1. Fetch and verify
 #
@@ -180,7 +179,7 @@ print(f"split in time, test hours from {first_test_day}: predict the mean "
       f"{in_time.baseline_rmse:.2f}, MLP {in_time.test_rmse:.2f} "
       f"(random split: {chosen.baseline_rmse:.2f} and {chosen.test_rmse:.2f})")
 in_time_test = split(len(plain), chronological=True)[2]
-guess = predict((in_time.model, in_time.inputs, in_time.target), cyclic[in_time_test])
+guess = predict(in_time.model, cyclic[in_time_test], inputs=in_time.inputs, target=in_time.target)
 print(f"split in time, mean over the test hours: predicted {guess.mean():.1f}, "
       f"actual {cnt[in_time_test].mean():.1f}")
 
@@ -208,9 +207,9 @@ shown = np.sort(np.random.default_rng(0).choice(len(val_idx), size=400, replace=
 scatter = {"actual": y_val[shown], "models": ["linear", "mlp"], "predicted": [], "val_rmse": []}
 for kind in scatter["models"]:
     r = results[kind, False]
-    scatter["predicted"].append(predict((r.model, r.inputs, r.target), X_val[shown]).ravel())
+    scatter["predicted"].append(predict(r.model, X_val[shown], inputs=r.inputs, target=r.target).ravel())
     scatter["val_rmse"].append(r.val_rmse)
-    guesses = predict((r.model, r.inputs, r.target), X_val).ravel()
+    guesses = predict(r.model, X_val, inputs=r.inputs, target=r.target).ravel()
     print(f"{kind:6s} predictions below 400 bikes: {(guesses < 400).mean():.1%} of the "
           f"validation hours; largest prediction {guesses.max():.0f}")
 print("saved", save_figure("ch07_predictions", scatter, drawings.predictions).name)
@@ -228,8 +227,8 @@ with tempfile.TemporaryDirectory() as folder:
     print("checkpoint files:", sorted(p.name for p in out.iterdir()))
     model, loaded_inputs, target, config = load_checkpoint(out)
     rows = make_features(table, cyclic_hour=True)[val_idx[:1000]]
-    before = predict((best.model, best.inputs, best.target), rows)
-    after = predict((model, loaded_inputs, target), rows)
+    before = predict(best.model, rows, inputs=best.inputs, target=best.target)
+    after = predict(model, rows, inputs=loaded_inputs, target=target)
     print(f"config: model={config.model}, cyclic_hour={config.cyclic_hour}, "
           f"epochs={config.epochs}, hidden={config.hidden}")
     print(f"largest difference in predictions after loading: {np.abs(before - after).max():.1e}")
@@ -253,7 +252,7 @@ day = {"hr": np.arange(24.0), "temp": np.full(24, 0.5), "hum": np.full(24, 0.6),
 profiles = {}
 for flag, label in ((1.0, "working"), (0.0, "day off")):
     rows = make_features({**day, "workingday": np.full(24, flag)}, cyclic_hour=True)
-    profiles[label] = predict((model, loaded_inputs, target), rows).ravel()
+    profiles[label] = predict(model, rows, inputs=loaded_inputs, target=target).ravel()
 for half in (slice(0, 12), slice(12, 24)):
     print(f"{'hour':8s}", " ".join(f"{h:4d}" for h in range(24)[half]))
     for label, profile in profiles.items():

@@ -35,11 +35,12 @@ from torch import nn
 
 from gradbook.figures import gpt as drawings
 from gradbook.figures import save_figure
+from gradbook.gpt.config import GPTConfig, preset
 from gradbook.gpt.data import TextData, get_batch, load_text
 from gradbook.gpt.generate import generate, next_token_distribution
-from gradbook.gpt.model import CausalSelfAttention, GPTConfig, TinyGPT
+from gradbook.gpt.model import CausalSelfAttention, TinyGPT
 from gradbook.gpt.tokenizer import CharTokenizer
-from gradbook.gpt.train import lr_at, preset, train
+from gradbook.gpt.train import lr_at, train
 
 torch.set_printoptions(precision=3, sci_mode=False)
 

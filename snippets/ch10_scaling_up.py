@@ -38,11 +38,12 @@ import torch
 
 from gradbook.figures import save_figure
 from gradbook.figures import scaling as drawings
+from gradbook.gpt.config import GPTConfig, TrainConfig, preset
 from gradbook.gpt.data import TextData, load_text
 from gradbook.gpt.flops import GPU_PEAKS, flops_per_token
-from gradbook.gpt.model import GPTConfig, TinyGPT
+from gradbook.gpt.model import TinyGPT
 from gradbook.gpt.tokenizer import CharTokenizer
-from gradbook.gpt.train import TrainConfig, preset, train
+from gradbook.gpt.train import train
 
 torch.set_num_threads(1)   # tiny models: one thread is as fast, and polite on a busy machine
 
@@ -64,15 +65,20 @@ tiny = GPTConfig(vocab_size=tokenizer.vocab_size, block_size=32, n_layer=2, n_he
 data = TextData.from_text(text, tokenizer, tiny.block_size)
 STEPS = 20
 
-runs = {}
-for accum in (1, 2, 4):
+
+
+def run(accum: int) -> tuple[np.ndarray, dict[str, torch.Tensor]]:
+    """Every step's loss and the final weights, with the step's 8 blocks in ``accum`` pieces."""
     cfg = TrainConfig(max_iters=STEPS, batch_size=8, grad_accum=accum, lr=1e-2, min_lr=1e-3,
                       warmup_iters=5, eval_interval=STEPS, eval_iters=2, final_eval_iters=2,
                       seed=0)
     losses = []
     result = train(data, tokenizer, tiny, cfg,
                    on_step=lambda step, loss, lr, tps: losses.append(loss))
-    runs[accum] = (np.array(losses), result.model.state_dict())
+    return np.array(losses), result.model.state_dict()
+
+
+runs = {accum: run(accum) for accum in (1, 2, 4)}
 
 print("loss at steps 1, 5, 10, 20:")
 for accum, (losses, _) in runs.items():

@@ -1,4 +1,8 @@
-"""Shared fixtures: the repository root, and the built site (built once per run)."""
+"""Shared fixtures: the built site (built once per run).
+
+What tests share that is not a fixture (the repository's folders, marks, helpers) is
+in ``tests/helpers.py``; hypothesis strategies are in ``tests/strategies.py``.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +14,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-
-
-def doc_pages() -> list[Path]:
-    """Every Markdown page of the book (vendored JavaScript excluded)."""
-    return sorted(p for p in DOCS.rglob("*.md") if "vendor" not in p.parts)
+from tests.helpers import ROOT
 
 
 @dataclass(frozen=True)
 class SiteBuild:
-    site: Path          # the built site
-    log: str            # what mkdocs printed
-    lab_figures: Path   # the figures the labs (the chapter scripts, executed) wrote
+    site: Path  # the built site
+    log: str  # what mkdocs printed
+    lab_figures: Path  # the figures the labs (the chapter scripts, executed) wrote
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +32,11 @@ def site_build(tmp_path_factory) -> SiteBuild:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GRADBOOK_FIGURES_DIR": str(lab_figures)}
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:

@@ -25,8 +25,8 @@ class Fence:
     info: str
     body: list[str]
     marks: list[str] = field(default_factory=list)
-    is_output: bool = False          # the fence after an expected-output marker
-    glued_to: Fence | None = None    # the fence a ``cont`` marker appends it to
+    is_output: bool = False  # the fence after an expected-output marker
+    glued_to: Fence | None = None  # the fence a ``cont`` marker appends it to
 
     @property
     def language(self) -> str:
@@ -37,7 +37,7 @@ def parse(text: str) -> list[Fence]:
     """Split a page into fences, the way pytest-codeblocks 0.18 reads them."""
     lines = text.splitlines()
     fences: list[Fence] = []
-    code_fences: list[Fence] = []      # what pytest-codeblocks calls ``out``
+    code_fences: list[Fence] = []  # what pytest-codeblocks calls ``out``
     pending: list[str] = []
     i = 0
     while i < len(lines):
@@ -104,13 +104,13 @@ def check_page(text: str) -> list[str]:
         for mark in skips:
             if not SKIP_WITH_REASON.match(mark):
                 problems.append(f"{where}: skip without a reason: {mark}")
-        if fence.language == "python" and fence.info != "python":
-            # Not collected by pytest-codeblocks: allowed only for included library code.
-            if not _is_include_only(fence):
-                problems.append(
-                    f"{where}: '```{fence.info}' is never executed; use a plain ```python "
-                    "fence, or include library code with --8<-- only"
-                )
+        # A ```python fence with attributes is not collected by pytest-codeblocks:
+        # allowed only for included library code.
+        if fence.language == "python" and fence.info != "python" and not _is_include_only(fence):
+            problems.append(
+                f"{where}: '```{fence.info}' is never executed; use a plain ```python "
+                "fence, or include library code with --8<-- only"
+            )
         if fence.language not in EXECUTED and any(m.startswith("pytest") for m in marks):
             problems.append(f"{where}: marker before a {fence.language or 'bare'} fence has no effect")
     return problems

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import DOCS, ROOT
+from tests.helpers import DOCS, ROOT
 
 PAGE = DOCS / "appendix" / "benchmarks.md"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -56,7 +56,7 @@ def test_the_appendix_includes_every_table_once_and_types_none():
 
 # The check itself must be able to fail.
 
-GOOD = ('# How fast is it?\n\nSome prose.\n\n--8<-- "benchmarks/results/bench_ch01_manual.md"\n')
+GOOD = '# How fast is it?\n\nSome prose.\n\n--8<-- "benchmarks/results/bench_ch01_manual.md"\n'
 
 
 def test_a_good_page_passes():
@@ -72,10 +72,12 @@ def test_a_typed_table_is_caught():
 def test_a_missing_or_repeated_table_is_caught():
     tables = ["benchmarks/results/bench_ch01_manual.md", "benchmarks/results/bench_ch09_gpt.md"]
     assert problems(GOOD, tables, ROOT) == [
-        "benchmarks/results/bench_ch09_gpt.md is included 0 times, not once"]
+        "benchmarks/results/bench_ch09_gpt.md is included 0 times, not once"
+    ]
     twice = GOOD + '\n--8<-- "benchmarks/results/bench_ch01_manual.md"\n'
     assert problems(twice, tables[:1], ROOT) == [
-        "benchmarks/results/bench_ch01_manual.md is included 2 times, not once"]
+        "benchmarks/results/bench_ch01_manual.md is included 2 times, not once"
+    ]
 
 
 def test_an_include_of_a_missing_or_wrong_file_is_caught():

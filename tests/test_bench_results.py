@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
 
-from conftest import ROOT
+from tests.helpers import ROOT, import_script
 
 RESULTS = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
 
 
-def _run_module():
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module          # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def bench_run():
+    """``benchmarks/run.py``, which renders every table."""
+    return import_script(ROOT / "benchmarks" / "run.py", "bench_run")
 
 
 def test_there_are_results():
@@ -26,31 +22,33 @@ def test_there_are_results():
 
 
 @pytest.mark.parametrize("path", RESULTS, ids=lambda p: p.stem)
-def test_table_is_rendered_from_its_results(path):
+def test_table_is_rendered_from_its_results(path, bench_run):
     report = json.loads(path.read_text(encoding="utf-8"))
     table = path.with_suffix(".md").read_text(encoding="utf-8")
-    assert table == _run_module().render_table(report)
+    assert table == bench_run.render_table(report)
     assert (ROOT / "benchmarks" / f"{path.stem}.py").is_file()
     for r in report.get("results", []):
         assert r["speedup"] == pytest.approx(r["reference_s"] / r["ours_s"])
 
 
-def test_a_tampered_table_is_caught(tmp_path):
-    report = {"machine": {"processor": "x", "platform": "y", "python": "3", "numpy": "2"},
-              "results": [{"name": "n", "reference": "r", "ours_s": 1.0, "reference_s": 2.0,
-                           "speedup": 2.0}]}
-    table = _run_module().render_table(report)
+def test_a_tampered_table_is_caught(bench_run):
+    report = {
+        "machine": {"processor": "x", "platform": "y", "python": "3", "numpy": "2"},
+        "results": [{"name": "n", "reference": "r", "ours_s": 1.0, "reference_s": 2.0, "speedup": 2.0}],
+    }
+    table = bench_run.render_table(report)
     assert "2.0×" in table and table.replace("2.0×", "9.0×") != table
 
 
-def test_a_tampered_column_table_is_caught():
-    report = {"machine": {"processor": "x", "platform": "y", "python": "3", "numpy": "2",
-                          "torch": "2"},
-              "columns": [["run", "name", "{}"], ["tokens/s", "rate", "{:,.0f}"]],
-              "rows": [{"name": "one", "rate": 1234.5}]}
-    table = _run_module().render_table(report)
+def test_a_tampered_column_table_is_caught(bench_run):
+    report = {
+        "machine": {"processor": "x", "platform": "y", "python": "3", "numpy": "2", "torch": "2"},
+        "columns": [["run", "name", "{}"], ["tokens/s", "rate", "{:,.0f}"]],
+        "rows": [{"name": "one", "rate": 1234.5}],
+    }
+    table = bench_run.render_table(report)
     assert "| one | 1,234 |" in table or "| one | 1,235 |" in table
-    assert table != _run_module().render_table({**report, "rows": [{"name": "one", "rate": 9}]})
+    assert table != bench_run.render_table({**report, "rows": [{"name": "one", "rate": 9}]})
 
 
 def test_the_two_timings_of_a_scalar_step_agree():
@@ -68,8 +66,9 @@ def test_the_two_timings_of_a_scalar_step_agree():
 
 def test_every_table_is_in_a_chapter_and_in_the_appendix():
     """The appendix collects the tables; each also stands beside the idea it measures."""
-    chapters = "".join(p.read_text(encoding="utf-8")
-                       for p in sorted((ROOT / "docs" / "chapters").glob("*.md")))
+    chapters = "".join(
+        p.read_text(encoding="utf-8") for p in sorted((ROOT / "docs" / "chapters").glob("*.md"))
+    )
     appendix = (ROOT / "docs" / "appendix" / "benchmarks.md").read_text(encoding="utf-8")
     for path in RESULTS:
         line = f'--8<-- "benchmarks/results/{path.stem}.md"'

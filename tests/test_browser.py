@@ -24,22 +24,33 @@ import pytest
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 def _chromium() -> str | None:
-    for candidate in (os.environ.get("GRADBOOK_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("GRADBOOK_CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).is_file():
             return candidate
     return None
 
 
 def _need_browser():
-    message = ("Chromium not found: install it (Debian/Ubuntu: `sudo apt-get install chromium`) "
-               "or point GRADBOOK_CHROMIUM at a Chrome/Chromium binary")
+    message = (
+        "Chromium not found: install it (Debian/Ubuntu: `sudo apt-get install chromium`) "
+        "or point GRADBOOK_CHROMIUM at a Chrome/Chromium binary"
+    )
     if os.environ.get("GRADBOOK_REQUIRE_BROWSER") == "1":
         pytest.fail(message)
     pytest.skip(message)
@@ -132,13 +143,12 @@ def _mermaid_text_sizes(cdp) -> list[tuple[str, float]]:
         values = node.get("attributes", [])
         return dict(zip(values[::2], values[1::2]))
 
-    known: dict[tuple[str, str], float] = {}   # (tag, class) -> font size: one lookup each
+    known: dict[tuple[str, str], float] = {}  # (tag, class) -> font size: one lookup each
 
     def font_px(node) -> float:
         key = (node.get("localName", ""), attrs(node).get("class", ""))
         if key not in known:
-            style = cdp.send("CSS.getComputedStyleForNode",
-                             {"nodeId": node["nodeId"]})["computedStyle"]
+            style = cdp.send("CSS.getComputedStyleForNode", {"nodeId": node["nodeId"]})["computedStyle"]
             value = next(p["value"] for p in style if p["name"] == "font-size")
             known[key] = float(value.removesuffix("px"))
         return known[key]
@@ -151,7 +161,7 @@ def _mermaid_text_sizes(cdp) -> list[tuple[str, float]]:
         if inside and name == "svg" and scale is None:
             try:
                 box = cdp.send("DOM.getBoxModel", {"nodeId": node["nodeId"]})["model"]
-            except Exception:          # not displayed
+            except Exception:  # not displayed
                 return
             view_width = float(attrs(node).get("viewBox", "0 0 0 0").split()[2])
             if box["width"] == 0 or view_width == 0:
@@ -166,6 +176,14 @@ def _mermaid_text_sizes(cdp) -> list[tuple[str, float]]:
     return sizes
 
 
+def _record_errors(page, problems: list[str]) -> None:
+    """Append to ``problems`` what ``page`` reports: console and script errors, failed requests."""
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+
+
 def test_site_has_pages(server):
     site, _ = server
     assert "chapters/01-manual-gradients/" in _pages(site)
@@ -178,10 +196,7 @@ def test_every_page_renders(server, browser, tmp_path_factory):
     for rel in _pages(site):
         problems: list[str] = []
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and problems.append(f"HTTP {r.status}: {r.url}"))
+        _record_errors(page, problems)
         page.goto(f"{base}/{rel}", wait_until="networkidle")
 
         # Mermaid: Material turns each <pre class="mermaid"> into a host <div class="mermaid">.
@@ -190,8 +205,8 @@ def test_every_page_renders(server, browser, tmp_path_factory):
             cdp = page.context.new_cdp_session(page)
             try:
                 page.wait_for_function(
-                    "n => document.querySelectorAll('div.mermaid').length === n", arg=expected,
-                    timeout=15000)
+                    "n => document.querySelectorAll('div.mermaid').length === n", arg=expected, timeout=15000
+                )
             except Exception:
                 problems.append("mermaid: diagrams were not rendered")
             hosts, rendered = _mermaid_hosts_with_svg(cdp)
@@ -202,8 +217,10 @@ def test_every_page_renders(server, browser, tmp_path_factory):
             if rendered and not sizes:
                 problems.append("mermaid: no diagram text found to measure")
             if small:
-                problems.append(f"mermaid: {len(small)} labels drawn under {MIN_DIAGRAM_TEXT_PX} px "
-                                f"at a 1280 px window, e.g. {small[0][0]!r} at {small[0][1]:.1f} px")
+                problems.append(
+                    f"mermaid: {len(small)} labels drawn under {MIN_DIAGRAM_TEXT_PX} px "
+                    f"at a 1280 px window, e.g. {small[0][0]!r} at {small[0][1]:.1f} px"
+                )
 
         # Math: MathJax 3 replaces every arithmatex span (chapters) and every $…$ in a
         # lab's Markdown cells with an mjx-container.
@@ -212,20 +229,23 @@ def test_every_page_renders(server, browser, tmp_path_factory):
             page.evaluate("() => MathJax.startup.promise")
             untypeset = page.evaluate(
                 "() => [...document.querySelectorAll('.arithmatex')]"
-                ".filter(e => !e.querySelector('mjx-container')).length")
+                ".filter(e => !e.querySelector('mjx-container')).length"
+            )
             untypeset += page.evaluate(
                 r"() => [...document.querySelectorAll('.jp-MarkdownOutput')]"
-                r".filter(e => /\$[^$\s][^$]*\$/.test(e.textContent)).length")
+                r".filter(e => /\$[^$\s][^$]*\$/.test(e.textContent)).length"
+            )
             errors = page.locator("mjx-merror").count()
             if untypeset or errors:
                 problems.append(f"math: {untypeset} formulas not typeset, {errors} MathJax errors")
 
         broken = page.evaluate(
             "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
-            ".map(i => i.getAttribute('src'))")
+            ".map(i => i.getAttribute('src'))"
+        )
         problems += [f"image did not load: {src}" for src in broken]
 
-        if problems:        # a picture of what went wrong (full-page shots cost seconds each)
+        if problems:  # a picture of what went wrong (full-page shots cost seconds each)
             name = (rel.strip("/") or "index").replace("/", "__")
             page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
             failures[rel or "/"] = problems

@@ -8,8 +8,10 @@ import zipfile
 
 import pytest
 
+from gradbook import errors, files
 from gradbook.data import fetch as fetch_module
-from gradbook.data.fetch import DataError, Dataset, data_dir, fetch
+from gradbook.data.fetch import Dataset, data_dir, fetch
+from gradbook.errors import DataError, GradbookError
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def test_download_verify_and_cache(tmp_path, cache, monkeypatch):
     _register(monkeypatch, url=url, path="toy/toy.txt", sha256=hashlib.sha256(payload).hexdigest())
     path = fetch("toy")
     assert path == cache / "toy" / "toy.txt" and path.read_bytes() == payload
-    (tmp_path / "toy.txt").unlink()                 # "offline" now: the cache answers
+    (tmp_path / "toy.txt").unlink()  # "offline" now: the cache answers
     assert fetch("toy") == path
     assert [p.name for p in path.parent.iterdir()] == ["toy.txt"]
 
@@ -51,8 +53,9 @@ def test_zip_member_is_extracted_and_verified(tmp_path, cache, monkeypatch):
         archive.writestr("folder/hour.csv", member)
         archive.writestr("folder/other.txt", b"x")
     url = _serve(tmp_path, "data.zip", buffer.getvalue())
-    _register(monkeypatch, url=url, path="z/hour.csv", member="hour.csv",
-              sha256=hashlib.sha256(member).hexdigest())
+    _register(
+        monkeypatch, url=url, path="z/hour.csv", member="hour.csv", sha256=hashlib.sha256(member).hexdigest()
+    )
     assert fetch("toy").read_bytes() == member
 
 
@@ -78,14 +81,40 @@ def test_offline_without_a_copy_says_what_to_do(tmp_path, cache, monkeypatch):
         fetch("toy")
 
 
+def test_a_cache_we_cannot_write_to_is_a_data_error(tmp_path, cache, monkeypatch):
+    payload = b"hello"
+    _register(
+        monkeypatch,
+        url=_serve(tmp_path, "toy.txt", payload),
+        path="toy.txt",
+        sha256=hashlib.sha256(payload).hexdigest(),
+    )
+
+    def read_only(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(fetch_module, "atomic_write", read_only)
+    with pytest.raises(
+        DataError, match=r"toy.txt: cannot save the download \(Permission denied\).*GRADBOOK_DATA_DIR"
+    ):
+        fetch("toy")
+
+
+def test_the_old_import_paths_name_the_classes_of_gradbook_errors():
+    assert fetch_module.DataError is errors.DataError
+    assert files.CheckpointError is errors.CheckpointError
+    assert issubclass(DataError, GradbookError) and issubclass(errors.CheckpointError, GradbookError)
+
+
 def test_unknown_data_set():
     with pytest.raises(DataError, match="unknown data set 'mnist'"):
         fetch("mnist")
 
 
-def test_real_data_sets_verify_when_available():
-    """With GRADBOOK_DATA_DIR pointing at the shared copies (as in CI), both verify."""
-    for name, ds in fetch_module.DATASETS.items():
-        if not (data_dir() / ds.path).exists():
-            pytest.skip(f"{name} is not in {data_dir()}; set GRADBOOK_DATA_DIR to run this")
-        assert fetch(name).name == ds.path.rsplit("/", 1)[-1]
+@pytest.mark.parametrize("name", sorted(fetch_module.DATASETS))
+def test_real_data_sets_verify_when_available(name):
+    """With GRADBOOK_DATA_DIR pointing at the shared copies (as in CI), each verifies."""
+    ds = fetch_module.DATASETS[name]
+    if not (data_dir() / ds.path).exists():
+        pytest.skip(f"{name} is not in {data_dir()}; set GRADBOOK_DATA_DIR to run this")
+    assert fetch(name).name == ds.path.rsplit("/", 1)[-1]

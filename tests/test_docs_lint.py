@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DOCS, ROOT, doc_pages
-from docs_lint import check_includes, check_page, has_mermaid
+from tests.docs_lint import check_includes, check_page, has_mermaid
+from tests.helpers import DOCS, ROOT, doc_pages
 
 PAGES = doc_pages()
 CHAPTERS = sorted((DOCS / "chapters").glob("*.md"))
@@ -33,6 +33,7 @@ def test_every_chapter_has_a_mermaid_diagram(page):
 
 # The rules themselves must be able to fail.
 
+
 def test_cont_after_mermaid_is_caught():
     page = "```mermaid\ngraph LR\n```\n\n<!--pytest-codeblocks:cont-->\n```python\nprint(1)\n```\n"
     assert any("'cont' glues" in p for p in check_page(page))
@@ -49,7 +50,7 @@ def test_expected_output_after_a_diagram_is_caught():
 
 
 def test_skip_needs_a_reason():
-    bad = '<!--pytest.mark.skip-->\n```python\n1/0\n```\n'
+    bad = "<!--pytest.mark.skip-->\n```python\n1/0\n```\n"
     good = '<!--pytest.mark.skip(reason="needs a GPU")-->\n```python\n1/0\n```\n'
     assert any("without a reason" in p for p in check_page(bad))
     assert check_page(good) == []

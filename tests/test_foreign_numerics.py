@@ -16,7 +16,8 @@ import pytest
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("GRADBOOK_FOREIGN_NUMERICS") != "1",
-    reason="checks the environment of `make test-foreign`; not set in this run")
+    reason="checks the environment of `make test-foreign`; not set in this run",
+)
 
 
 def test_pytorch_uses_its_generic_kernels_on_one_thread():
@@ -28,10 +29,12 @@ def test_pytorch_uses_its_generic_kernels_on_one_thread():
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64 settings")
 def test_numpy_runs_without_avx512():
     import numpy as np
+
     features = np._core._multiarray_umath.__cpu_features__
     assert not features.get("X86_V4"), "NPY_DISABLE_CPU_FEATURES was not applied"
     threadpoolctl = pytest.importorskip("threadpoolctl")
     import numpy  # noqa: F401  (loads numpy's OpenBLAS before threadpoolctl looks)
+
     blas = [i for i in threadpoolctl.threadpool_info() if i.get("internal_api") == "openblas"]
     for info in blas:
         assert info["num_threads"] == 1

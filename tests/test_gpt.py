@@ -10,28 +10,36 @@ from dataclasses import replace
 
 import pytest
 
-torch = pytest.importorskip("torch")
+torch = pytest.importorskip("torch")  # the Tiny GPT is built on PyTorch
 
-from gradbook import cli  # noqa: E402
-from gradbook.data.fetch import DataError  # noqa: E402
-from gradbook.gpt import checkpoint  # noqa: E402
-from gradbook.gpt.data import TextData, get_batch, load_text  # noqa: E402
-from gradbook.gpt.generate import generate, next_token_distribution  # noqa: E402
-from gradbook.gpt.model import GPTConfig, KVCache, TinyGPT  # noqa: E402
-from gradbook.gpt.tokenizer import CharTokenizer, UnknownCharacters  # noqa: E402
-from gradbook.gpt.train import (TrainConfig, lr_at, make_optimizer, model_from_checkpoint,  # noqa: E402
-                                preset, train)
+from gradbook import cli  # noqa: E402  (after importorskip)
+from gradbook.errors import CheckpointError, DataError, SettingsError, TokenizerError  # noqa: E402  (after importorskip)
+from gradbook.gpt import checkpoint  # noqa: E402  (after importorskip)
+from gradbook.gpt.config import GPTConfig, TrainConfig, preset  # noqa: E402  (after importorskip)
+from gradbook.gpt.data import TextData, get_batch, load_text  # noqa: E402  (after importorskip)
+from gradbook.gpt.generate import generate, next_token_distribution  # noqa: E402  (after importorskip)
+from gradbook.gpt.model import KVCache, TinyGPT  # noqa: E402  (after importorskip)
+from gradbook.gpt.tokenizer import CharTokenizer, UnknownCharacters  # noqa: E402  (after importorskip)
+from gradbook.gpt.train import lr_at, make_optimizer, model_from_checkpoint, train  # noqa: E402  (after importorskip)
+from tests.helpers import GPT_TEXT as TEXT  # noqa: E402  (after importorskip)
 
-TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
-        "First Citizen:\nYou are all resolved rather to die than to famish?\n\n") * 20
 TINY = GPTConfig(vocab_size=30, block_size=16, n_layer=2, n_head=2, n_embd=16)
 
 
 def _tiny_setup(dropout=0.0, **train_kw):
     tok = CharTokenizer.from_text(TEXT)
     model_cfg = replace(TINY, vocab_size=tok.vocab_size, dropout=dropout)
-    cfg = TrainConfig(max_iters=20, batch_size=8, lr=3e-3, min_lr=3e-4, warmup_iters=5,
-                      eval_interval=5, eval_iters=2, final_eval_iters=4, seed=0)
+    cfg = TrainConfig(
+        max_iters=20,
+        batch_size=8,
+        lr=3e-3,
+        min_lr=3e-4,
+        warmup_iters=5,
+        eval_interval=5,
+        eval_iters=2,
+        final_eval_iters=4,
+        seed=0,
+    )
     cfg = replace(cfg, **train_kw)
     return TextData.from_text(TEXT, tok, model_cfg.block_size), tok, model_cfg, cfg
 
@@ -45,6 +53,7 @@ def test_tokenizer_round_trips_and_names_unknown_characters():
     assert tok.decode(tok.encode("low word")) == "low word"
     with pytest.raises(UnknownCharacters, match=r"2 character\(s\).*'Q', 'z'"):
         tok.encode("Qzero")
+    assert issubclass(UnknownCharacters, TokenizerError)  # so the command line reports it in one line
     assert CharTokenizer.from_dict(tok.to_dict()).stoi == tok.stoi
 
 
@@ -55,12 +64,17 @@ def test_split_is_first_90_percent_then_last_10(tmp_path):
     assert tok.decode(data.train) == TEXT[:n] and tok.decode(data.val) == TEXT[n:]
     x, y = get_batch(data.train, 16, 5, torch.Generator().manual_seed(0))
     assert x.shape == y.shape == (5, 16)
-    assert torch.equal(x[:, 1:], y[:, :-1])       # y is x shifted by one
+    assert torch.equal(x[:, 1:], y[:, :-1])  # y is x shifted by one
 
 
-@pytest.mark.parametrize("content,message", [
-    (None, "no such file"), (b"", "empty"), (b"\xff\xfe abc", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (None, "no such file"),
+        (b"", "empty"),
+        (b"\xff\xfe abc", "not UTF-8"),
+    ],
+)
 def test_load_text_errors(tmp_path, content, message):
     path = tmp_path / "corpus.txt"
     if content is not None:
@@ -133,7 +147,7 @@ def test_attention_is_causal():
     changed = idx.clone()
     changed[0, 6:] = (changed[0, 6:] + 1) % TINY.vocab_size
     a, b = model(idx)[0], model(changed)[0]
-    torch.testing.assert_close(a[0, :6], b[0, :6])          # the past never sees the future
+    torch.testing.assert_close(a[0, :6], b[0, :6])  # the past never sees the future
     assert not torch.allclose(a[0, 6:], b[0, 6:])
 
 
@@ -144,8 +158,9 @@ def test_cached_forward_equals_full_forward(attention):
     idx = torch.randint(0, TINY.vocab_size, (2, 12))
     full, _ = model(idx)
     cache = KVCache(model.config, batch=2)
-    parts = [model(idx[:, :5], cache=cache)[0]] + [model(idx[:, t:t + 1], cache=cache)[0]
-                                                   for t in range(5, 12)]
+    parts = [model(idx[:, :5], cache=cache)[0]] + [
+        model(idx[:, t : t + 1], cache=cache)[0] for t in range(5, 12)
+    ]
     torch.testing.assert_close(torch.cat(parts, dim=1), full, rtol=0, atol=1e-5)
 
 
@@ -170,15 +185,17 @@ def test_head_is_tied_and_parameters_counted_once():
 
 def test_temperature_and_top_k_reshape_the_distribution():
     logits = torch.tensor([2.0, 1.0, 0.5, -1.0])
+
     def entropy(p):
         return -(p * p.clamp_min(1e-30).log()).sum().item()
+
     cold, warm = next_token_distribution(logits, 0.5), next_token_distribution(logits, 2.0)
     assert entropy(cold) < entropy(next_token_distribution(logits, 1.0)) < entropy(warm)
     top2 = next_token_distribution(logits, 1.0, top_k=2)
     assert top2[2:].sum() == 0 and math.isclose(top2.sum().item(), 1.0, rel_tol=1e-6)
     torch.testing.assert_close(top2[:2], torch.softmax(logits[:2], 0))
     for bad in (0.0, -1.0):
-        with pytest.raises(ValueError, match="temperature must be positive"):
+        with pytest.raises(SettingsError, match="temperature must be positive"):
             next_token_distribution(logits, bad)
 
 
@@ -193,7 +210,7 @@ def test_cached_and_uncached_generation_give_identical_tokens(attention, top_k):
     b = generate(model, prompt, 60, temperature=1.0, top_k=top_k, seed=7, use_cache=False)
     assert a == b and len(a) == 63 and a[:3] == prompt
     c = generate(model, prompt, 60, temperature=1.0, top_k=top_k, seed=8)
-    assert c != a                                   # the seed matters
+    assert c != a  # the seed matters
 
 
 # Training, checkpoints and resuming
@@ -213,7 +230,7 @@ def test_training_lowers_the_loss(tmp_path):
     steps = [h[0] for h in result.history]
     assert steps == [0, 20, 40, 60]
     first, last = result.history[0], result.history[-1]
-    assert first[1] > math.log(tok.vocab_size) - 0.2        # starts near chance
+    assert first[1] > math.log(tok.vocab_size) - 0.2  # starts near chance
     assert last[1] < first[1] - 1.0 and last[2] < first[2] - 1.0
     assert set(result.final) == {"train", "val"}
 
@@ -244,6 +261,7 @@ def test_checkpoint_round_trip_and_overwrite_is_atomic(tmp_path, monkeypatch):
 
     def crash(*args, **kwargs):
         raise OSError("disk full")
+
     monkeypatch.setattr(torch, "save", crash)
     with pytest.raises(OSError, match="disk full"):
         checkpoint.save(tmp_path / "run", checkpoint.load(tmp_path / "run"))
@@ -262,32 +280,50 @@ class _Exploit:
 def test_checkpoint_that_would_run_code_is_refused(tmp_path):
     marker = tmp_path / "ran"
     (tmp_path / "evil").mkdir()
-    torch.save({"format": checkpoint.FORMAT, "model": _Exploit(str(marker))},
-               tmp_path / "evil" / "checkpoint.pt")
-    with pytest.raises(checkpoint.CheckpointError, match="refused to load"):
+    torch.save(
+        {"format": checkpoint.FORMAT, "model": _Exploit(str(marker))}, tmp_path / "evil" / "checkpoint.pt"
+    )
+    with pytest.raises(CheckpointError, match="refused to load"):
         checkpoint.load(tmp_path / "evil")
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("content,message", [
-    (b"not a zip file", "damaged or not a checkpoint"),
-    (None, "no checkpoint here"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        (b"not a zip file", "damaged or not a checkpoint"),
+        (None, "no checkpoint here"),
+    ],
+)
 def test_damaged_or_missing_checkpoint(tmp_path, content, message):
     (tmp_path / "m").mkdir()
     if content is not None:
         (tmp_path / "m" / "checkpoint.pt").write_bytes(content)
-    with pytest.raises(checkpoint.CheckpointError, match=message):
+    with pytest.raises(CheckpointError, match=message):
         checkpoint.load(tmp_path / "m")
 
 
 def test_presets_match_the_book():
     model_cfg, cfg = preset("cpu")
-    assert (model_cfg.n_layer, model_cfg.n_head, model_cfg.n_embd, model_cfg.block_size,
-            cfg.batch_size, cfg.max_iters, model_cfg.dropout) == (4, 4, 128, 64, 12, 2000, 0.0)
+    assert (
+        model_cfg.n_layer,
+        model_cfg.n_head,
+        model_cfg.n_embd,
+        model_cfg.block_size,
+        cfg.batch_size,
+        cfg.max_iters,
+        model_cfg.dropout,
+    ) == (4, 4, 128, 64, 12, 2000, 0.0)
     model_cfg, cfg = preset("gpu")
-    assert (model_cfg.n_layer, model_cfg.n_head, model_cfg.n_embd, model_cfg.block_size,
-            cfg.batch_size, cfg.max_iters, model_cfg.dropout) == (6, 6, 384, 256, 64, 5000, 0.2)
+    assert (
+        model_cfg.n_layer,
+        model_cfg.n_head,
+        model_cfg.n_embd,
+        model_cfg.block_size,
+        cfg.batch_size,
+        cfg.max_iters,
+        model_cfg.dropout,
+    ) == (6, 6, 384, 256, 64, 5000, 0.2)
 
 
 # The command line
@@ -298,18 +334,49 @@ def trained(tmp_path_factory):
     """A checkpoint made by `gradbook gpt train`, run as a user would."""
     root = tmp_path_factory.mktemp("gpt")
     (root / "corpus.txt").write_text(TEXT * 3)
-    done = subprocess.run([sys.executable, "-m", "gradbook.cli", "gpt", "train", "--data",
-                           str(root / "corpus.txt"), "--max-iters", "3", "--out", str(root / "m"),
-                           "--device", "cpu"], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradbook.cli",
+            "gpt",
+            "train",
+            "--data",
+            str(root / "corpus.txt"),
+            "--max-iters",
+            "3",
+            "--out",
+            str(root / "m"),
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "3 steps in" in done.stdout and "val" in done.stdout
     return root
 
 
 def _gen(trained, *extra):
-    return subprocess.run([sys.executable, "-m", "gradbook.cli", "gpt", "generate",
-                           "--checkpoint", str(trained / "m"), "--device", "cpu", *extra],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradbook.cli",
+            "gpt",
+            "generate",
+            "--checkpoint",
+            str(trained / "m"),
+            "--device",
+            "cpu",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_generate_from_the_command_line_is_reproducible(trained):
@@ -319,60 +386,86 @@ def test_generate_from_the_command_line_is_reproducible(trained):
     assert a.stdout == b.stdout and a.stdout.startswith("First ") and len(a.stdout) == 47
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--prompt", "First", "--temperature", "0"], "--temperature: must be positive"),
-    (["--prompt", "First", "--length", "0"], "--length: must be positive"),
-    (["--prompt", "First QX"], r"2 character\(s\) not in the model's vocabulary: 'Q', 'X'"),
-    (["--prompt", ""], "--prompt must not be empty"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--prompt", "First", "--temperature", "0"], "--temperature: must be positive"),
+        (["--prompt", "First", "--length", "0"], "--length: must be positive"),
+        (["--prompt", "First QX"], r"2 character\(s\) not in the model's vocabulary: 'Q', 'X'"),
+        (["--prompt", ""], "--prompt must not be empty"),
+    ],
+)
 def test_generate_bad_input_is_one_line(trained, capsys, args, message):
-    err = _cli_error(capsys, "gpt", "generate", "--checkpoint", str(trained / "m"),
-                     "--device", "cpu", *args)
+    err = _cli_error(capsys, "gpt", "generate", "--checkpoint", str(trained / "m"), "--device", "cpu", *args)
     assert re.search(message, err), err
 
 
 def _cli_error(capsys, *argv):
     try:
         code = cli.main(list(argv))
-    except SystemExit as exc:       # argparse's own checks exit directly
+    except SystemExit as exc:  # argparse's own checks exit directly
         code = exc.code
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     return err
 
 
-def test_train_and_generate_errors(trained, tmp_path, capsys):
-    assert "no checkpoint here" in _cli_error(
-        capsys, "gpt", "generate", "--checkpoint", str(tmp_path / "none"), "--prompt", "a")
+# {tmp}: a fresh folder holding a damaged checkpoint (bad/), an empty and a short text;
+# {trained}: the folder of the `trained` fixture, with its text and 3-step checkpoint (m/).
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        pytest.param(
+            ["generate", "--checkpoint", "{tmp}/none", "--prompt", "a"],
+            "no checkpoint here",
+            id="generate-none",
+        ),
+        pytest.param(
+            ["generate", "--checkpoint", "{tmp}/bad", "--prompt", "a"], "damaged", id="generate-damaged"
+        ),
+        pytest.param(
+            ["train", "--data", "{tmp}/missing.txt", "--out", "{tmp}/o"], "no such file", id="missing-text"
+        ),
+        pytest.param(["train", "--data", "{tmp}/empty.txt", "--out", "{tmp}/o"], "empty", id="empty-text"),
+        pytest.param(
+            ["train", "--data", "{tmp}/short.txt", "--out", "{tmp}/o"], "too short", id="short-text"
+        ),
+        pytest.param(
+            ["train", "--data", "{trained}/corpus.txt", "--out", "{trained}/m"],
+            "already holds a checkpoint",
+            id="train-over-a-checkpoint",
+        ),
+        pytest.param(["train", "--resume", "--out", "{tmp}/o"], "no checkpoint here", id="resume-none"),
+        pytest.param(
+            ["train", "--resume", "--data", "{trained}/corpus.txt", "--out", "{trained}/m"],
+            "already trained for 3 steps",
+            id="resume-finished",
+        ),
+    ],
+)
+def test_train_and_generate_errors(trained, tmp_path, capsys, args, message):
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "checkpoint.pt").write_bytes(b"garbage")
-    assert "damaged" in _cli_error(
-        capsys, "gpt", "generate", "--checkpoint", str(tmp_path / "bad"), "--prompt", "a")
-    assert "no such file" in _cli_error(
-        capsys, "gpt", "train", "--data", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o"))
     (tmp_path / "empty.txt").write_text("")
-    assert "empty" in _cli_error(
-        capsys, "gpt", "train", "--data", str(tmp_path / "empty.txt"), "--out", str(tmp_path / "o"))
     (tmp_path / "short.txt").write_text("To be, or not to be" * 10)
-    assert "too short" in _cli_error(
-        capsys, "gpt", "train", "--data", str(tmp_path / "short.txt"), "--out", str(tmp_path / "o"))
-    assert "already holds a checkpoint" in _cli_error(
-        capsys, "gpt", "train", "--data", str(trained / "corpus.txt"), "--out", str(trained / "m"))
-    assert "no checkpoint here" in _cli_error(
-        capsys, "gpt", "train", "--resume", "--out", str(tmp_path / "o"))
-    assert "already trained for 3 steps" in _cli_error(
-        capsys, "gpt", "train", "--resume", "--data", str(trained / "corpus.txt"),
-        "--out", str(trained / "m"))
-    assert not (tmp_path / "o").exists()
+    argv = [arg.format(tmp=tmp_path, trained=trained) for arg in args]
+    assert message in _cli_error(capsys, "gpt", *argv)
+    assert not (tmp_path / "o").exists()  # a command that fails writes nothing
 
 
-def test_settings_from_a_checkpoint_are_checked():
-    with pytest.raises(ValueError, match="unknown model settings: n_embed"):
-        GPTConfig.from_dict({"n_embed": 128})
-    with pytest.raises(ValueError, match="unknown training settings: lr_max"):
-        TrainConfig.from_dict({"lr_max": 1e-3})
-    with pytest.raises(ValueError, match="n_head must be a positive integer, got 0"):
-        GPTConfig.from_dict({"n_head": 0})
-    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 2.5"):
-        TrainConfig.from_dict({"batch_size": 2.5})
+@pytest.mark.parametrize(
+    "settings,d,message",
+    [
+        (GPTConfig, {"n_embed": 128}, "unknown model settings: n_embed"),
+        (TrainConfig, {"lr_max": 1e-3}, "unknown training settings: lr_max"),
+        (GPTConfig, {"n_head": 0}, "n_head must be a positive integer, got 0"),
+        (TrainConfig, {"batch_size": 2.5}, "batch_size must be a positive integer, got 2.5"),
+    ],
+)
+def test_settings_from_a_checkpoint_are_checked(settings, d, message):
+    with pytest.raises(SettingsError, match=message):
+        settings.from_dict(d)
+
+
+def test_good_settings_from_a_checkpoint_are_kept():
     assert TrainConfig.from_dict({"lr": 1e-3, "min_lr": 1e-4}).lr == 1e-3

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 RUNS = ROOT / "docs" / "assets" / "runs"
 
@@ -33,13 +33,19 @@ def test_page_files_are_rendered_from_the_recorded_json(run):
 
 def test_recorded_run_is_the_cpu_preset_and_meets_the_target(run):
     pytest.importorskip("torch")
-    from gradbook.gpt.train import preset
+    from gradbook.gpt.config import preset
+
     model_cfg, train_cfg = preset("cpu")
     mc, tc = run["model_config"], run["train_config"]
     assert (mc["n_layer"], mc["n_head"], mc["n_embd"], mc["block_size"], mc["dropout"]) == (
-        model_cfg.n_layer, model_cfg.n_head, model_cfg.n_embd, model_cfg.block_size, 0.0)
+        model_cfg.n_layer,
+        model_cfg.n_head,
+        model_cfg.n_embd,
+        model_cfg.block_size,
+        0.0,
+    )
     assert (tc["batch_size"], tc["max_iters"]) == (train_cfg.batch_size, train_cfg.max_iters)
-    assert tc == {**tc, "lr": train_cfg.lr, "min_lr": train_cfg.min_lr}   # today's settings
+    assert tc == {**tc, "lr": train_cfg.lr, "min_lr": train_cfg.min_lr}  # today's settings
     assert run["summary"]["steps"] == 2000 and run["summary"]["final_eval_iters"] == 200
     assert run["summary"]["final"]["val"] <= 1.88
     assert run["history"][0][0] == 0 and run["history"][-1][0] == 2000
@@ -50,7 +56,7 @@ def test_recorded_generate_command_is_the_readers_own(run):
     tool = _tool()
     argv, printed = run["generate"]["argv"], run["generate"]["stdout"]
     assert argv[:3] == tool.GENERATE[:3] and argv[-2:] == tool.GENERATE[-2:]
-    assert argv[3:5] == ["--checkpoint", run["command"].split()[-1]]   # the run's own model
+    assert argv[3:5] == ["--checkpoint", run["command"].split()[-1]]  # the run's own model
     assert printed.startswith(tool.GENERATE[-1]) and len(printed.strip()) > len(tool.GENERATE[-1])
     page = (ROOT / "docs" / "chapters" / "09-tiny-gpt.md").read_text(encoding="utf-8")
     assert '--8<-- "docs/assets/runs/ch09_cpu_generate.md"' in page
@@ -59,15 +65,19 @@ def test_recorded_generate_command_is_the_readers_own(run):
 def test_what_the_page_says_about_rust_in_the_text():
     import re
 
-    from gradbook.data.fetch import DataError
+    from gradbook.errors import DataError
     from gradbook.gpt.data import load_text
+
     try:
         text = load_text()
     except DataError as exc:
         pytest.skip(f"Tiny Shakespeare is not available: {exc}")
     page = (ROOT / "docs" / "chapters" / "09-tiny-gpt.md").read_text(encoding="utf-8")
-    claim = re.search(r"\*rust\* only as Shakespeare uses it, (\w+) times in the whole text\n"
-                      r'\("([^"]+)"\)', page)
+    claim = re.search(
+        r"\*rust\* only as Shakespeare uses it, (\w+) times in the whole text\n"
+        r'\("([^"]+)"\)',
+        page,
+    )
     assert claim, "the sentence about rust moved: update this test"
     words = {"five": 5}
     assert len(re.findall(r"\b[Rr]ust\b", text)) == words[claim.group(1)]
@@ -93,19 +103,21 @@ def first_evaluation_problem(fresh: list, recorded: list) -> str | None:
         return f"evaluated at step {fresh[0]}, recorded at step {recorded[0]}"
     for split, a, b in zip(("train", "val"), fresh[1:], recorded[1:]):
         if not abs(a - b) <= FIRST_EVALUATION_ATOL:
-            return (f"step-0 {split} loss {a!r} vs recorded {b!r} (|diff| {abs(a - b):.3g} > "
-                    f"{FIRST_EVALUATION_ATOL:g}): the model, its initialisation or the "
-                    "evaluation batches changed since the run was recorded; re-record it")
+            return (
+                f"step-0 {split} loss {a!r} vs recorded {b!r} (|diff| {abs(a - b):.3g} > "
+                f"{FIRST_EVALUATION_ATOL:g}): the model, its initialisation or the "
+                "evaluation batches changed since the run was recorded; re-record it"
+            )
     return None
 
 
 def test_recorded_first_evaluation_is_reproduced(run):
     torch = pytest.importorskip("torch")
-    from gradbook.data.fetch import DataError
+    from gradbook.errors import DataError
+    from gradbook.gpt.config import GPTConfig, TrainConfig
     from gradbook.gpt.data import TextData, load_text
-    from gradbook.gpt.model import GPTConfig
     from gradbook.gpt.tokenizer import CharTokenizer
-    from gradbook.gpt.train import TrainConfig, train
+    from gradbook.gpt.train import train
 
     assert run["summary"]["data"] == "Tiny Shakespeare" and not run["summary"]["resumed"]
     try:
@@ -118,9 +130,9 @@ def test_recorded_first_evaluation_is_reproduced(run):
     assert model_cfg.vocab_size == tokenizer.vocab_size
     data = TextData.from_text(text, tokenizer, model_cfg.block_size)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)         # a small model: as fast, and the same numbers (measured)
-    try:       # train's own step-0 evaluation, stopping before the first optimizer step
-        with torch.random.fork_rng(devices=[]):        # train seeds the global generator
+    torch.set_num_threads(1)  # a small model: as fast, and the same numbers (measured)
+    try:  # train's own step-0 evaluation, stopping before the first optimizer step
+        with torch.random.fork_rng(devices=[]):  # train seeds the global generator
             result = train(data, tokenizer, model_cfg, train_cfg, stop_after=0)
     finally:
         torch.set_num_threads(threads)
@@ -133,8 +145,7 @@ def test_first_evaluation_check_fails_beyond_its_tolerance(run):
     step, train_loss, val_loss = run["history"][0]
     assert first_evaluation_problem([step, train_loss, val_loss], run["history"][0]) is None
     near = 0.5 * FIRST_EVALUATION_ATOL
-    assert first_evaluation_problem([step, train_loss + near, val_loss - near],
-                                    run["history"][0]) is None
+    assert first_evaluation_problem([step, train_loss + near, val_loss - near], run["history"][0]) is None
     beyond = 2 * FIRST_EVALUATION_ATOL
     for moved in ([step, train_loss + beyond, val_loss], [step, train_loss, val_loss - beyond]):
         assert "step-0" in first_evaluation_problem(moved, run["history"][0])

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import nbformat
 import pytest
 
-from conftest import ROOT
+from tests.helpers import ROOT, import_script
 
 
 @pytest.fixture
 def labs(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("labs", ROOT / "tools" / "labs.py")
-    module = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "labs", module)
-    spec.loader.exec_module(module)
+    """``tools/labs.py``, imported afresh, with its cache of executed labs in ``tmp_path``."""
+    module = import_script(ROOT / "tools" / "labs.py")
     monkeypatch.setattr(module, "CACHE", tmp_path / "cache")
     return module
 

@@ -8,9 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradbook.data.loader import ArrayDataset, DataLoader, default_collate
+from tests.helpers import HAS_TORCH, needs_torch
+from tests.strategies import seeds
 
-torch = pytest.importorskip("torch")
-from torch.utils.data import DataLoader as TorchLoader  # noqa: E402
+if HAS_TORCH:  # for the comparison with PyTorch's loader; the other tests run without it
+    from torch.utils.data import DataLoader as TorchLoader
 
 
 def _dataset(n):
@@ -19,14 +21,20 @@ def _dataset(n):
     return ArrayDataset(X, y)
 
 
+@needs_torch
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(1, 40), batch=st.integers(1, 12), shuffle=st.booleans(),
-       drop_last=st.booleans(), seed=st.integers(0, 100))
+@given(
+    n=st.integers(1, 40),
+    batch=st.integers(1, 12),
+    shuffle=st.booleans(),
+    drop_last=st.booleans(),
+    seed=seeds,
+)
 def test_same_batches_as_torch(n, batch, shuffle, drop_last, seed):
     ds = _dataset(n)
     ours = DataLoader(ds, batch_size=batch, shuffle=shuffle, drop_last=drop_last, rng=seed)
     order = ours.order()
-    ours.rng = np.random.default_rng(seed)             # replay the same epoch
+    ours.rng = np.random.default_rng(seed)  # replay the same epoch
     # Give torch our order as its sampler: the batching, drop_last and collation
     # must then agree exactly.
     theirs = TorchLoader(ds, batch_size=batch, sampler=order.tolist(), drop_last=drop_last)
@@ -41,6 +49,7 @@ def test_each_epoch_is_a_new_order_and_runs_repeat():
     def epochs(seed):
         loader = DataLoader(_dataset(10), batch_size=10, shuffle=True, rng=seed)
         return [next(iter(loader))[1].tolist() for _ in range(3)]
+
     first = epochs(0)
     assert first[0] != first[1] and sorted(first[0]) == list(range(10))
     assert epochs(0) == first and epochs(1) != first
@@ -63,6 +72,7 @@ def test_custom_collate_and_errors():
 
 def test_collate_keeps_named_tuples():
     from collections import namedtuple
+
     Pair = namedtuple("Pair", "x y")
     batch = default_collate([Pair(np.ones(2), 1), Pair(np.zeros(2), 0)])
     assert isinstance(batch, Pair) and batch.x.shape == (2, 2) and batch.y.tolist() == [1, 0]

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from gradbook.errors import CheckpointError, SettingsError
 from gradbook.manual import (
     LinearParams,
     fit,
@@ -22,8 +23,9 @@ from gradbook.manual import (
     save_params,
 )
 from gradbook.manual.data import MEMORY_TRUE_B, MEMORY_TRUE_W
+from tests.strategies import finite_floats
 
-finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
+finite = finite_floats(10)
 
 
 def test_predict_is_xw_plus_b():
@@ -87,7 +89,7 @@ def test_fit_does_not_modify_the_starting_params():
 def test_fit_snapshots_and_log():
     x, y = line_data()
     seen = []
-    result = fit(x, y, epochs=10, snapshot_epochs=(0, 10), log=lambda e, l: seen.append(e))
+    result = fit(x, y, epochs=10, snapshot_epochs=(0, 10), log=lambda epoch, loss: seen.append(epoch))
     assert seen == list(range(11))
     assert result.snapshots[0].w.item() == 0.0 and result.snapshots[0].b == 0.0
     assert result.snapshots[10].w.item() == pytest.approx(result.params.w.item())
@@ -167,7 +169,7 @@ def test_save_load_roundtrip(tmp_path):
 
 
 def test_save_needs_npz_suffix(tmp_path):
-    with pytest.raises(ValueError, match=".npz"):
+    with pytest.raises(SettingsError, match=".npz"):
         save_params(tmp_path / "model.pkl", LinearParams.zeros(1))
 
 
@@ -186,27 +188,38 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 def test_load_missing_file_says_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no such parameter file"):
+    with pytest.raises(CheckpointError, match="nope.npz: no such parameter file; run save_params"):
         load_params(tmp_path / "nope.npz")
 
 
 def test_load_refuses_pickles(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, w=np.array([object()], dtype=object), b=np.array(0.0))
-    with pytest.raises(ValueError, match="pickle|Object arrays"):
+    with pytest.raises(CheckpointError, match="pickle|Object arrays"):
         load_params(path)
 
 
-def test_load_rejects_other_files(tmp_path):
-    wrong_keys = tmp_path / "other.npz"
-    np.savez(wrong_keys, weights=np.zeros(3))
-    with pytest.raises(ValueError, match="missing"):
-        load_params(wrong_keys)
-    garbage = tmp_path / "garbage.npz"
-    garbage.write_bytes(b"this is not a zip file")
-    with pytest.raises(ValueError, match="garbage.npz"):
-        load_params(garbage)
-    bad_shape = tmp_path / "shape.npz"
-    np.savez(bad_shape, w=np.zeros(3), b=np.array(0.0))
-    with pytest.raises(ValueError, match=r"\(d, 1\)"):
-        load_params(bad_shape)
+def _other_keys(path):
+    np.savez(path, weights=np.zeros(3))
+
+
+def _not_a_zip(path):
+    path.write_bytes(b"this is not a zip file")
+
+
+def _wrong_shape(path):
+    np.savez(path, w=np.zeros(3), b=np.array(0.0))
+
+
+@pytest.mark.parametrize(
+    "write,message",
+    [
+        (_other_keys, r"bad.npz: not a parameter file \(missing \['b', 'w'\]\)"),
+        (_not_a_zip, "bad.npz: not a safe, readable .npz parameter file"),
+        (_wrong_shape, r"bad.npz: w must be \(d, 1\)"),
+    ],
+)
+def test_load_rejects_other_files(tmp_path, write, message):
+    write(tmp_path / "bad.npz")
+    with pytest.raises(CheckpointError, match=message):
+        load_params(tmp_path / "bad.npz")

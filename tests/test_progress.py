@@ -15,7 +15,8 @@ class _Terminal(io.StringIO):
 
 def test_in_a_log_the_bar_is_a_few_plain_lines(monkeypatch):
     import tqdm.std
-    ticks = iter(range(100_000))                   # each reading of the clock: one second later
+
+    ticks = iter(range(100_000))  # each reading of the clock: one second later
     monkeypatch.setattr(tqdm.std, "time", lambda: float(next(ticks)))
     log = io.StringIO()
     with progress(log, total=1000, desc="training", unit="step") as bar:
@@ -31,6 +32,7 @@ def test_in_a_log_the_bar_is_a_few_plain_lines(monkeypatch):
     # first and the last line, and the evaluation line: not one per step
     assert 10 < len(lines) <= progress_module.LOG_LINES + 3
 
+
 def test_on_a_terminal_it_is_tqdms_own_bar():
     screen = _Terminal()
     with progress(screen, total=3, desc="training") as bar:
@@ -40,7 +42,8 @@ def test_on_a_terminal_it_is_tqdms_own_bar():
 
 def test_a_slow_run_still_writes_about_twenty_lines(monkeypatch):
     import tqdm.std
-    ticks = iter(range(0, 10_000_000, 60))         # a minute passes at every reading
+
+    ticks = iter(range(0, 10_000_000, 60))  # a minute passes at every reading
     monkeypatch.setattr(tqdm.std, "time", lambda: float(next(ticks)))
     log = io.StringIO()
     with progress(log, total=2000, desc="training") as bar:

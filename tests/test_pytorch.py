@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-
-from gradbook import device  # noqa: E402
-from gradbook.data import load_digits  # noqa: E402
-from gradbook.manual import fit as manual_fit, line_data, make_memory_data  # noqa: E402
-from gradbook.pytorch.classify import (  # noqa: E402
-    XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor)
-from gradbook.pytorch.memory import (  # noqa: E402
-    Scaler, line_in_units, make_sessions, memory_mb, rmse)
-from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module  # noqa: E402
-from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models  # noqa: E402
-
+from gradbook import device
+from gradbook.data import load_digits
+from gradbook.errors import CheckpointError, SettingsError
+from gradbook.manual import fit as manual_fit
+from gradbook.manual import line_data, make_memory_data
+from gradbook.pytorch.classify import XOR_X, XOR_Y, load_weights, mlp, save_weights, train, train_xor
+from gradbook.pytorch.memory import Scaler, line_in_units, make_sessions, memory_mb, rmse
+from gradbook.pytorch.regression import as_tensors, fit_by_hand, fit_module
+from gradbook.pytorch.side_by_side import train_ours, train_torch, twin_models
 
 # Devices
 
 
 def test_pick_defaults_to_the_best_available(monkeypatch):
     monkeypatch.delenv("GRADBOOK_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else (
-        "mps" if torch.backends.mps.is_available() else "cpu")
+    expected = (
+        "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
+    )
     assert device.pick().type == expected
 
 
@@ -32,17 +31,17 @@ def test_pick_prefers_the_argument_then_the_environment(monkeypatch):
     monkeypatch.setenv("GRADBOOK_DEVICE", "cpu")
     assert device.pick() == torch.device("cpu")
     monkeypatch.setenv("GRADBOOK_DEVICE", "nonsense")
-    assert device.pick("cpu") == torch.device("cpu")        # the argument wins
-    with pytest.raises(ValueError, match=r"unknown device 'nonsense' \(from \$GRADBOOK_DEVICE\)"):
+    assert device.pick("cpu") == torch.device("cpu")  # the argument wins
+    with pytest.raises(SettingsError, match=r"unknown device 'nonsense' \(from \$GRADBOOK_DEVICE\)"):
         device.pick()
 
 
 def test_pick_refuses_missing_hardware(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    with pytest.raises(ValueError, match="CUDA is not available"):
+    with pytest.raises(SettingsError, match="CUDA is not available"):
         device.pick("cuda")
-    with pytest.raises(ValueError, match="MPS is not available"):
+    with pytest.raises(SettingsError, match="MPS is not available"):
         device.pick("mps")
     assert device.pick() == torch.device("cpu")
 
@@ -93,8 +92,9 @@ def test_sessions_are_seeded_and_follow_the_rule():
     assert X[:, 1].min() >= 0 and X[:, 1].max() <= 1000 and np.all(X[:, 1] % 1 == 0)
     residual = y.ravel() - memory_mb(X[:, 0], X[:, 1])
     assert abs(residual.std() - 20.0) < 2.0 and abs(residual.mean()) < 3.0
-    np.testing.assert_allclose(make_sessions(n=50, noise=0.0)[1].ravel(),
-                               memory_mb(*make_sessions(n=50, noise=0.0)[0].T))
+    np.testing.assert_allclose(
+        make_sessions(n=50, noise=0.0)[1].ravel(), memory_mb(*make_sessions(n=50, noise=0.0)[0].T)
+    )
     with pytest.raises(ValueError, match="at least 1"):
         make_sessions(n=0)
 
@@ -115,8 +115,7 @@ def test_line_by_hand_and_with_adam_is_least_squares_in_the_data_units():
     best = torch.linalg.lstsq(torch.cat([X, ones], dim=1), y).solution.ravel().tolist()
     w, b, losses = fit_by_hand(sx(X), sy(y), lr=0.1, epochs=100)
     model, _ = fit_module(sx(X), sy(y), "adam", lr=0.05, epochs=200)
-    for weights, bias in (line_in_units(w, b, sx, sy),
-                          line_in_units(model.weight, model.bias, sx, sy)):
+    for weights, bias in (line_in_units(w, b, sx, sy), line_in_units(model.weight, model.bias, sx, sy)):
         np.testing.assert_allclose(weights, best[:2], rtol=1e-3)
         assert bias == pytest.approx(best[2], abs=0.05)
     assert losses[-1] < losses[0] / 5
@@ -133,12 +132,12 @@ def test_one_hidden_layer_beats_the_line_on_new_sessions():
         line_error = rmse(sy.undo(sx(X_new) @ w + b), y_new)
         mlp_error = rmse(sy.undo(net(sx(X_new))), y_new)
     noise = rmse(torch.as_tensor(memory_mb(*X_new.numpy().T)).reshape(-1, 1), y_new)
-    assert 60 < line_error < 80                  # the curve a line cannot follow
+    assert 60 < line_error < 80  # the curve a line cannot follow
     assert noise < mlp_error < 25 < line_error / 2
 
 
 def test_rmse():
-    assert rmse(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0])) == pytest.approx(2 ** 0.5)
+    assert rmse(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0])) == pytest.approx(2**0.5)
 
 
 # Non-linearity, XOR, saving
@@ -154,7 +153,7 @@ def test_stacked_linear_layers_are_one_linear_map():
 
 def test_a_hidden_layer_fits_a_curve_a_line_cannot():
     x = torch.linspace(-1, 1, 64).reshape(-1, 1)
-    y = x ** 2
+    y = x**2
     line = train(mlp([1, 1]), x, y, torch.nn.MSELoss(), steps=500, lr=0.05)[-1]
     curve = train(mlp([1, 32, 1]), x, y, torch.nn.MSELoss(), steps=500, lr=0.01)[-1]
     assert line > 0.08 and curve < 1e-3
@@ -168,6 +167,18 @@ def test_xor_is_learned():
     assert losses[-1] < losses[0] / 100
 
 
+def test_mlp_is_seeded_without_touching_the_global_generator():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = mlp([2, 8, 1], seed=5)
+    assert torch.equal(torch.rand(3), expected)  # the caller's random numbers are unchanged
+    again = mlp([2, 8, 1], seed=5)
+    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), again.parameters()))
+    other = mlp([2, 8, 1], seed=6)
+    assert not torch.equal(first[0].weight, other[0].weight)
+
+
 def test_save_and_load_weights(tmp_path):
     model, _ = train_xor(steps=50)
     path = save_weights(model, tmp_path / "xor.pt")
@@ -177,7 +188,7 @@ def test_save_and_load_weights(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["xor.pt"]
     with pytest.raises(ValueError, match="do not fit"):
         load_weights(mlp([2, 4, 1]), path)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(CheckpointError, match="missing.pt: no such weights file"):
         load_weights(model, tmp_path / "missing.pt")
 
 
@@ -193,16 +204,26 @@ def test_the_line_saved_and_loaded_into_a_fresh_linear_predicts_new_inputs(tmp_p
 
 def test_weights_only_accepts_the_plain_containers_the_chapter_names(tmp_path):
     from collections import OrderedDict
+
     path = tmp_path / "plain.pt"
-    plain = {"list": [1, 2.5], "tuple": ("a", b"b"), "set": {3}, "ordered": OrderedDict(w=1),
-             "none": None, "flag": True, "size": torch.Size([2]), "dtype": torch.float16,
-             "tensor": torch.arange(3)}
+    plain = {
+        "list": [1, 2.5],
+        "tuple": ("a", b"b"),
+        "set": {3},
+        "ordered": OrderedDict(w=1),
+        "none": None,
+        "flag": True,
+        "size": torch.Size([2]),
+        "dtype": torch.float16,
+        "tensor": torch.arange(3),
+    }
     torch.save(plain, path)
     loaded = torch.load(path, weights_only=True)
     assert type(loaded["ordered"]) is OrderedDict and loaded["set"] == {3}
     assert loaded["tuple"] == ("a", b"b") and torch.equal(loaded["tensor"], torch.arange(3))
-    assert {k: v for k, v in loaded.items() if k != "tensor"} == \
-        {k: v for k, v in plain.items() if k != "tensor"}
+    assert {k: v for k, v in loaded.items() if k != "tensor"} == {
+        k: v for k, v in plain.items() if k != "tensor"
+    }
 
 
 class _Exploit:
@@ -213,7 +234,7 @@ class _Exploit:
 def test_a_pickle_that_runs_code_is_refused(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     torch.save({"weight": _Exploit()}, path)
-    with pytest.raises(ValueError, match="not a safe weights file"):
+    with pytest.raises(CheckpointError, match="not a safe weights file"):
         load_weights(mlp([2, 8, 1]), path)
     assert "this ran" not in capsys.readouterr().out
 

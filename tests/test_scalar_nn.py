@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.patches import FancyArrowPatch
 
 from gradbook.data import make_moons
 from gradbook.figures import save_figure, save_svg, svg_bytes
@@ -29,6 +33,23 @@ def test_seeded_initialisation():
     c = [p.data for p in MLP(2, [4, 1], seed=8).parameters()]
     assert a == b and a != c
     assert all(-1 <= x <= 1 for x in a)
+
+
+def test_without_a_seed_every_neuron_starts_differently():
+    assert [w.data for w in Neuron(3).w] != [w.data for w in Neuron(3).w]
+    assert [p.data for p in MLP(2, [4, 1]).parameters()] != [p.data for p in MLP(2, [4, 1]).parameters()]
+    # A seed is a random.Random made from it: Chapter 3 prints these weights.
+    expected = random.Random(0)
+    assert [w.data for w in Neuron(3, rng=0).w] == [expected.uniform(-1, 1) for _ in range(3)]
+    # A layer's neurons share its generator, so each gets weights of its own.
+    first, second = Layer(3, 2, rng=0).neurons
+    assert [w.data for w in first.w] == [w.data for w in Neuron(3, rng=0).w]
+    assert [w.data for w in first.w] != [w.data for w in second.w]
+
+
+def test_the_loss_needs_a_model_with_one_output():
+    with pytest.raises(ValueError, match="one score, but this model has 2 outputs"):
+        max_margin_loss(MLP(2, [3, 2], seed=0), [[0.0, 1.0]], [1])
 
 
 def test_activations():
@@ -92,15 +113,15 @@ def test_max_margin_loss_by_hand():
     for p in model.parameters():
         p.data = 0.0
     loss, acc = max_margin_loss(model, [[1.0], [2.0]], [1, -1], alpha=0.0)
-    assert loss.data == 1.0          # every score is 0: each margin costs 1
-    assert acc == 0.5                # a score of 0 counts as a prediction of -1
+    assert loss.data == 1.0  # every score is 0: each margin costs 1
+    assert acc == 0.5  # a score of 0 counts as a prediction of -1
 
 
 def test_accuracy_of_counts_signs_and_agrees_with_the_loss():
     model = MLP(1, [1, 1], seed=0)
     for p in model.parameters():
         p.data = 0.0
-    model.layers[-1].neurons[0].b.data = 0.5            # every score is +0.5
+    model.layers[-1].neurons[0].b.data = 0.5  # every score is +0.5
     assert accuracy_of(model, [[1.0], [2.0], [3.0]], [1, -1, 1]) == 2 / 3
     X, y = make_moons(20, noise=0.1, seed=0)
     model = MLP(2, [4, 1], seed=0)
@@ -141,7 +162,7 @@ def test_mermaid_shows_every_value_and_op():
 
 def test_mermaid_escapes_labels():
     v = Value(1.0, label='say "hi" <b>')
-    assert '#quot;hi#quot; #lt;b#gt;' in to_mermaid(v + 1)
+    assert "#quot;hi#quot; #lt;b#gt;" in to_mermaid(v + 1)
 
 
 def test_large_graphs_are_refused():
@@ -156,13 +177,28 @@ def test_large_graphs_are_refused():
     assert to_mermaid(x, max_nodes=101).count("-->") == 150
 
 
-def test_svg_drawing_is_reproducible(tmp_path, monkeypatch):
+def test_svg_drawing_is_reproducible_and_shows_the_graph(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADBOOK_FIGURES_DIR", str(tmp_path))
-    first = save_svg(to_figure(_neuron_graph()), "a.svg").read_bytes()
+    fig = to_figure(_neuron_graph())
+    arrows = sum(isinstance(p, FancyArrowPatch) for p in fig.axes[0].patches)
+    first = save_svg(fig, "a.svg").read_bytes()
     second = save_svg(to_figure(_neuron_graph()), "b.svg").read_bytes()
     plt.close("all")
     assert first == second
-    assert b"tanh" in first or b"<path" in first
+    # o = tanh(x*w + b): a box per value with its label, data and grad, a circle per op.
+    # The SVG draws text as outlines and keeps each line of it in a comment.
+    boxes = [
+        "x\ndata 2.0000\ngrad -0.5000",
+        "w\ndata -0.5000\ngrad 2.0000",
+        "data -1.0000\ngrad 1.0000",  # x*w, unlabelled
+        "b\ndata 1.0000\ngrad 1.0000",
+        "n\ndata 0.0000\ngrad 1.0000",
+        "o\ndata 0.0000\ngrad 1.0000",
+    ]
+    lines = [line.encode() for text in [*boxes, "*", "+", "tanh"] for line in text.split("\n")]
+    assert sorted(re.findall(rb"<!-- (.*?) -->", first)) == sorted(lines)
+    # An arrow from each input into its op (2 + 2 + 1), and from each op to its result (3).
+    assert arrows == 8
 
 
 def test_figure_is_drawn_from_plain_graph_data(tmp_path, monkeypatch):
@@ -176,7 +212,7 @@ def test_figure_is_drawn_from_plain_graph_data(tmp_path, monkeypatch):
     assert "o\ndata 0.0000\ngrad 1.0000" in [v["text"] for v in data["values"]]
     assert svg_bytes(draw_graph(data)) == svg_bytes(to_figure(_neuron_graph()))
     monkeypatch.setenv("GRADBOOK_FIGURES_DIR", str(tmp_path))
-    saved = save_figure("graph", data, draw_graph)     # plain data: it goes through JSON
+    saved = save_figure("graph", data, draw_graph)  # plain data: it goes through JSON
     assert saved.read_bytes() == svg_bytes(draw_graph(data))
     plt.close("all")
 

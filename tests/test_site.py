@@ -6,11 +6,9 @@ import re
 
 import pytest
 
-from conftest import ROOT
+from tests.helpers import ROOT, SNIPPETS
 
 pytestmark = pytest.mark.slow
-
-SNIPPETS = sorted((ROOT / "snippets").glob("ch[0-9][0-9]_*.py"))
 
 
 def test_build_has_no_warnings(built_site):
@@ -34,7 +32,10 @@ def test_lab_is_executed_with_a_notebook_to_download(built_site, script):
     assert f'href="{script.stem}.ipynb" download' in html
     # Executed: output areas hold what the script printed, and no cell failed.
     assert "jp-OutputArea-output" in html
-    assert "Traceback" not in html and "jp-RenderedText\" data-mime-type=\"application/vnd.jupyter.stderr" not in html
+    assert (
+        "Traceback" not in html
+        and 'jp-RenderedText" data-mime-type="application/vnd.jupyter.stderr' not in html
+    )
     # The site's own MathJax 3 serves the lab; nbconvert's MathJax 2 CDN loader is gone.
     assert "cdnjs.cloudflare.com/ajax/libs/mathjax" not in html
 

@@ -25,12 +25,11 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from conftest import DOCS, ROOT
-from gradbook.figures.compare import Ignore, Tol, compare, rule_for
-from figure_tolerances import TOLERANCES
 from gradbook.figures import redraw
+from gradbook.figures.compare import Ignore, Tol, compare, rule_for
+from tests.figure_tolerances import TOLERANCES
+from tests.helpers import DOCS, ROOT, SNIPPETS
 
-SNIPPETS = sorted((ROOT / "snippets").glob("ch[0-9][0-9]_*.py"))
 FIGURES = DOCS / "assets" / "figures"
 FIGURE_DATA = sorted(FIGURES.glob("*.json"))
 
@@ -73,22 +72,27 @@ def test_every_figure_is_data_plus_drawing_with_a_stated_tolerance():
 
 # ---------------------------------------------------------------- drawn
 
+
 def drawn_problem(json_path: Path, svg: bytes) -> str | None:
     """Why ``svg`` is not the drawing of ``json_path``'s data, or None when it is."""
     fresh = redraw(json_path)
     if fresh == svg:
         return None
     at = next((i for i, (a, b) in enumerate(zip(fresh, svg)) if a != b), min(len(fresh), len(svg)))
-    return (f"{json_path.stem}.svg is not the drawing of {json_path.name} (first difference at "
-            f"byte {at}); run the chapter script and commit both files")
+    return (
+        f"{json_path.stem}.svg is not the drawing of {json_path.name} (first difference at "
+        f"byte {at}); run the chapter script and commit both files"
+    )
 
 
 @pytest.mark.parametrize("data", FIGURE_DATA, ids=lambda p: p.stem)
 def test_figure_is_the_drawing_of_its_data(data):
     pinned, installed = _pinned("matplotlib"), matplotlib.__version__
     if installed != pinned:
-        pytest.skip(f"matplotlib {installed} is installed; the figures are drawn with the pinned "
-                    f"{pinned}, and other versions draw other bytes (`make install` pins it)")
+        pytest.skip(
+            f"matplotlib {installed} is installed; the figures are drawn with the pinned "
+            f"{pinned}, and other versions draw other bytes (`make install` pins it)"
+        )
     problem = drawn_problem(data, data.with_suffix(".svg").read_bytes())
     assert problem is None, problem
 
@@ -101,6 +105,7 @@ def test_drawn_check_fails_on_one_changed_byte():
 
 
 # ---------------------------------------------------------------- reproduced
+
 
 def _first_number(tree, spec, path=""):
     """(path, value) of the first number in ``tree`` that ``spec`` compares."""
@@ -155,8 +160,12 @@ def _fresh_figures_from_scripts(script: Path, tmp_path: Path) -> Path:
     figures = tmp_path / "figures"
     env = {**os.environ, "GRADBOOK_FIGURES_DIR": str(figures), "MPLBACKEND": "Agg"}
     proc = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip(), "a chapter script prints what the chapter shows"
@@ -168,11 +177,14 @@ def _fresh_figures_from_scripts(script: Path, tmp_path: Path) -> Path:
 def fresh_figures(request):
     """A function: script -> the folder its fresh run wrote figures into."""
     if os.environ.get("GRADBOOK_FIGURES_FROM", "labs") == "scripts":
+
         def from_script(script: Path) -> Path:
-            return _fresh_figures_from_scripts(script, request.getfixturevalue("tmp_path_factory")
-                                               .mktemp(script.stem))
+            return _fresh_figures_from_scripts(
+                script, request.getfixturevalue("tmp_path_factory").mktemp(script.stem)
+            )
+
         return from_script
-    build = request.getfixturevalue("site_build")   # the labs ran while the site was built
+    build = request.getfixturevalue("site_build")  # the labs ran while the site was built
     return lambda script: build.lab_figures
 
 
@@ -188,7 +200,7 @@ def test_snippet_reproduces_its_figures(script, fresh_figures):
     failures = []
     for name in written:
         fresh, kept = figures / name, FIGURES / name
-        if name.endswith(".mmd"):     # diagrams drawn as text, with rounded numbers
+        if name.endswith(".mmd"):  # diagrams drawn as text, with rounded numbers
             if fresh.read_bytes() != kept.read_bytes():
                 failures.append(f"{name} differs; run the chapter script and commit it")
         elif name.endswith(".json"):
@@ -200,7 +212,15 @@ def test_snippet_reproduces_its_figures(script, fresh_figures):
             failures += [f"{kept.stem}: {p}" for p in report.problems[:5]]
             if report_to:
                 with open(report_to, "a", encoding="utf-8") as out:
-                    out.write(json.dumps({"figure": kept.stem, "worst_ratio": report.worst_ratio,
-                                          "where": report.worst_where,
-                                          "worst_abs": report.worst_abs}) + "\n")
+                    out.write(
+                        json.dumps(
+                            {
+                                "figure": kept.stem,
+                                "worst_ratio": report.worst_ratio,
+                                "where": report.worst_where,
+                                "worst_abs": report.worst_abs,
+                            }
+                        )
+                        + "\n"
+                    )
     assert not failures, "\n".join(failures)

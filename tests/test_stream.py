@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from gradbook.data.stream import CSVStream, StreamLoader, shuffle_buffer
 
 
-def _write(path: Path, n: int, pads: list[int] | None = None, newline: str = "\n",
-           final_newline: bool = True) -> CSVStream:
+def _write(
+    path: Path, n: int, pads: list[int] | None = None, newline: str = "\n", final_newline: bool = True
+) -> CSVStream:
     """A CSV of n records: column `id` is 0..n-1, column `pad` has a chosen width."""
     pads = pads or [1] * n
     lines = ["id,pad"] + [f"{i},{'7' * pads[i]}" for i in range(n)]
@@ -30,8 +31,12 @@ def _ids(batches) -> list[int]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(pads=st.lists(st.integers(1, 40), max_size=30), workers=st.integers(1, 4),
-       newline=st.sampled_from(["\n", "\r\n"]), final_newline=st.booleans())
+@given(
+    pads=st.lists(st.integers(1, 40), max_size=30),
+    workers=st.integers(1, 4),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    final_newline=st.booleans(),
+)
 def test_shards_cover_every_record_exactly_once(pads, workers, newline, final_newline):
     with tempfile.TemporaryDirectory() as folder:
         stream = _write(Path(folder) / "r.csv", len(pads), pads, newline, final_newline)
@@ -47,8 +52,7 @@ def test_cuts_exactly_at_line_starts(tmp_path, workers):
     # line starts, the case in which a worker must skip nothing.
     stream = _write(tmp_path / "r.csv", 12, pads=[2] * 10 + [1] * 2)
     shards = [[int(r[0]) for r in stream.shard(k, workers)] for k in range(workers)]
-    assert shards == [list(range(k * 12 // workers, (k + 1) * 12 // workers))
-                      for k in range(workers)]
+    assert shards == [list(range(k * 12 // workers, (k + 1) * 12 // workers)) for k in range(workers)]
 
 
 def test_more_workers_than_records_leaves_some_shards_empty(tmp_path):
@@ -66,9 +70,9 @@ def test_loader_with_workers_serves_every_record_once(tmp_path, workers):
     if workers == 2:
         second = _ids(loader)
         assert sorted(second) == list(range(11))
-        assert second != first                       # a new buffer shuffle each epoch
+        assert second != first  # a new buffer shuffle each epoch
         again = StreamLoader(stream, batch_size=3, num_workers=2, buffer_size=4, rng=1)
-        assert _ids(again) == first                  # and a run repeats
+        assert _ids(again) == first  # and a run repeats
 
 
 def test_loader_without_workers_and_batching(tmp_path):
@@ -85,7 +89,7 @@ def test_loader_stopped_early_stops_its_workers(tmp_path):
     iterator = iter(StreamLoader(stream, batch_size=2, num_workers=2))
     next(iterator)
     assert len(set(multiprocessing.active_children()) - before) == 2
-    iterator.close()                                 # runs the loader's `finally`
+    iterator.close()  # runs the loader's `finally`
     assert set(multiprocessing.active_children()) - before == set()
 
 
@@ -120,9 +124,9 @@ def test_shuffle_buffer_bounds_how_far_forward_an_example_moves():
     out = list(shuffle_buffer(range(n), size, rng=0))
     assert sorted(out) == list(range(n)) and out != list(range(n))
     position = {x: p for p, x in enumerate(out)}
-    ahead = [x - position[x] for x in range(n)]      # how many places it came early
+    ahead = [x - position[x] for x in range(n)]  # how many places it came early
     assert max(ahead) <= size - 1
-    assert max(ahead) >= size // 2                   # and the buffer does mix
+    assert max(ahead) >= size // 2  # and the buffer does mix
     assert list(shuffle_buffer(range(n), 1)) == list(range(n))
     full = list(shuffle_buffer(range(n), n, rng=0))  # a buffer as big as the data
     assert sorted(full) == list(range(n)) and max(x - p for p, x in enumerate(full)) > size
@@ -139,8 +143,9 @@ def test_same_batches_as_torch_with_sharding_and_duplicates_without(tmp_path):
 
     stream = _write(tmp_path / "r.csv", 10, pads=[1, 20, 1, 1, 7, 1, 1, 1, 3, 1])
     for workers in (2, 3):
-        theirs = [b.numpy() for b in DataLoader(ShardedTorchStream(stream), batch_size=3,
-                                                num_workers=workers)]
+        theirs = [
+            b.numpy() for b in DataLoader(ShardedTorchStream(stream), batch_size=3, num_workers=workers)
+        ]
         ours = list(StreamLoader(stream, batch_size=3, num_workers=workers))
         assert [b.tolist() for b in theirs] == [b.tolist() for b in ours]
     doubled = DataLoader(TorchStream(stream), batch_size=3, num_workers=2)

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes, broadcastable_shapes
 
 from gradbook.tensor import Tensor, gradcheck, no_grad, unbroadcast
 from gradbook.tensor.functional import conv2d, cross_entropy, max_pool2d, mse_loss
+from tests.helpers import HAS_TORCH, needs_torch
+from tests.strategies import broadcastable_pairs, seeds, small_shapes
 
-torch = pytest.importorskip("torch")
+if HAS_TORCH:  # for the comparisons marked needs_torch; the other tests run without it
+    import torch
 
 TOL = 1e-6
 
@@ -43,30 +45,35 @@ def check_against_torch(ours_fn, torch_fn, arrays):
         np.testing.assert_allclose(got, expected, rtol=TOL, atol=TOL)
 
 
-shape_pairs = array_shapes(min_dims=1, max_dims=3, max_side=4).flatmap(
-    lambda s: st.tuples(st.just(s), broadcastable_shapes(s, min_dims=0, max_dims=3, max_side=4)))
-
-
+@needs_torch
 @settings(max_examples=40, deadline=None)
-@given(shapes=shape_pairs, op=st.sampled_from(["add", "sub", "mul", "div"]),
-       swap=st.booleans(), seed=st.integers(0, 1000))
+@given(
+    shapes=broadcastable_pairs(max_side=4),
+    op=st.sampled_from(["add", "sub", "mul", "div"]),
+    swap=st.booleans(),
+    seed=seeds,
+)
 def test_broadcasting_binary_ops(shapes, op, swap, seed):
     shapes = shapes[::-1] if swap else shapes
     a, b = _arrays(shapes, np.random.default_rng(seed), away_from_zero=True)
-    fn = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y,
-          "mul": lambda x, y: x * y, "div": lambda x, y: x / y}[op]
+    fn = {
+        "add": lambda x, y: x + y,
+        "sub": lambda x, y: x - y,
+        "mul": lambda x, y: x * y,
+        "div": lambda x, y: x / y,
+    }[op]
     check_against_torch(fn, fn, [a, b])
 
 
 UNARY = {
-    "exp": (lambda x: x.exp(), torch.exp, {}),
-    "log": (lambda x: x.log(), torch.log, {"positive": True}),
-    "relu": (lambda x: x.relu(), torch.relu, {"away_from_zero": True}),
-    "sigmoid": (lambda x: x.sigmoid(), torch.sigmoid, {}),
-    "tanh": (lambda x: x.tanh(), torch.tanh, {}),
+    "exp": (lambda x: x.exp(), lambda x: torch.exp(x), {}),
+    "log": (lambda x: x.log(), lambda x: torch.log(x), {"positive": True}),
+    "relu": (lambda x: x.relu(), lambda x: torch.relu(x), {"away_from_zero": True}),
+    "sigmoid": (lambda x: x.sigmoid(), lambda x: torch.sigmoid(x), {}),
+    "tanh": (lambda x: x.tanh(), lambda x: torch.tanh(x), {}),
     "neg": (lambda x: -x, lambda x: -x, {}),
-    "pow3": (lambda x: x ** 3, lambda x: x ** 3, {}),
-    "pow-0.5": (lambda x: x ** -0.5, lambda x: x ** -0.5, {"positive": True}),
+    "pow3": (lambda x: x**3, lambda x: x**3, {}),
+    "pow-0.5": (lambda x: x**-0.5, lambda x: x**-0.5, {"positive": True}),
     "rsub": (lambda x: 2.0 - x, lambda x: 2.0 - x, {}),
     "rdiv": (lambda x: 2.0 / x, lambda x: 2.0 / x, {"away_from_zero": True}),
     "log_softmax": (lambda x: x.log_softmax(-1), lambda x: torch.log_softmax(x, -1), {}),
@@ -78,32 +85,53 @@ UNARY = {
 }
 
 
+@needs_torch
 @settings(max_examples=60, deadline=None)
-@given(shape=array_shapes(min_dims=1, max_dims=3, max_side=5), op=st.sampled_from(sorted(UNARY)),
-       seed=st.integers(0, 1000))
+@given(
+    shape=small_shapes(),
+    op=st.sampled_from(sorted(UNARY)),
+    seed=seeds,
+)
 def test_unary_ops(shape, op, seed):
     ours, theirs, kind = UNARY[op]
     (a,) = _arrays([shape], np.random.default_rng(seed), **kind)
     check_against_torch(ours, theirs, [a])
 
 
+@needs_torch
 @settings(max_examples=40, deadline=None)
-@given(shape=array_shapes(min_dims=2, max_dims=3, max_side=5), data=st.data(),
-       keepdims=st.booleans(), op=st.sampled_from(["sum", "mean", "max"]), seed=st.integers(0, 99))
+@given(
+    shape=small_shapes(min_dims=2),
+    data=st.data(),
+    keepdims=st.booleans(),
+    op=st.sampled_from(["sum", "mean", "max"]),
+    seed=seeds,
+)
 def test_reductions_over_an_axis(shape, data, keepdims, op, seed):
     axis = data.draw(st.integers(0, len(shape) - 1))
     (a,) = _arrays([shape], np.random.default_rng(seed))
-    ours = lambda x: getattr(x, op)(axis=axis, keepdims=keepdims)  # noqa: E731
-    if op == "max":
-        theirs = lambda x: x.amax(dim=axis, keepdim=keepdims)  # noqa: E731
-    else:
-        theirs = lambda x: getattr(x, op)(dim=axis, keepdim=keepdims)  # noqa: E731
+
+    def ours(x):
+        return getattr(x, op)(axis=axis, keepdims=keepdims)
+
+    def theirs(x):
+        if op == "max":
+            return x.amax(dim=axis, keepdim=keepdims)
+        return getattr(x, op)(dim=axis, keepdim=keepdims)
+
     check_against_torch(ours, theirs, [a])
 
 
+@needs_torch
 @settings(max_examples=30, deadline=None)
-@given(n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4),
-       batch=st.sampled_from([(), (2,), (3, 1)]), b_batched=st.booleans(), seed=st.integers(0, 99))
+@given(
+    n=st.integers(1, 4),
+    k=st.integers(1, 4),
+    m=st.integers(1, 4),
+    batch=st.sampled_from([(), (2,), (3, 1)]),
+    b_batched=st.booleans(),
+    seed=seeds,
+)
 def test_matmul_including_batches(n, k, m, batch, b_batched, seed):
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((*batch, n, k))
@@ -111,6 +139,7 @@ def test_matmul_including_batches(n, k, m, batch, b_batched, seed):
     check_against_torch(lambda x, y: x @ y, lambda x, y: x @ y, [a, b])
 
 
+@needs_torch
 def test_indexing_and_slicing():
     a = np.random.default_rng(0).standard_normal((4, 5))
     check_against_torch(lambda x: x[1:3, ::2], lambda x: x[1:3, ::2], [a])
@@ -118,18 +147,24 @@ def test_indexing_and_slicing():
     check_against_torch(lambda x: x[idx], lambda x: x[torch.from_numpy(idx)], [a])
 
 
+@needs_torch
 def test_cross_entropy_and_mse_against_torch():
     rng = np.random.default_rng(0)
     logits, targets = rng.standard_normal((6, 4)) * 3, rng.integers(0, 4, 6)
-    check_against_torch(lambda z: cross_entropy(z, targets),
-                        lambda z: torch.nn.functional.cross_entropy(z, torch.from_numpy(targets)),
-                        [logits])
+    check_against_torch(
+        lambda z: cross_entropy(z, targets),
+        lambda z: torch.nn.functional.cross_entropy(z, torch.from_numpy(targets)),
+        [logits],
+    )
     target = rng.standard_normal((6, 4))
-    check_against_torch(lambda p: mse_loss(p, target),
-                        lambda p: torch.nn.functional.mse_loss(p, torch.from_numpy(target)),
-                        [logits])
+    check_against_torch(
+        lambda p: mse_loss(p, target),
+        lambda p: torch.nn.functional.mse_loss(p, torch.from_numpy(target)),
+        [logits],
+    )
 
 
+@needs_torch
 @pytest.mark.parametrize("stride,padding", [(1, 0), (1, 1), (2, 1)])
 def test_conv2d_against_torch(stride, padding):
     rng = np.random.default_rng(0)
@@ -137,9 +172,11 @@ def test_conv2d_against_torch(stride, padding):
     check_against_torch(
         lambda x, w, b: conv2d(x, w, b, stride, padding),
         lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride=stride, padding=padding),
-        [x, w, b])
+        [x, w, b],
+    )
 
 
+@needs_torch
 def test_max_pool_against_torch():
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 6))
     check_against_torch(lambda x: max_pool2d(x, 2), lambda x: torch.nn.functional.max_pool2d(x, 2), [x])
@@ -153,12 +190,15 @@ def test_cross_entropy_is_stable_for_huge_logits():
     assert np.isfinite(z.grad).all()
 
 
-@pytest.mark.parametrize("fn,shapes", [
-    (lambda a, b: (a @ b).relu(), [(3, 4), (4, 2)]),
-    (lambda a, b: (a * b + a).tanh(), [(3, 4), (4,)]),
-    (lambda a: a.log_softmax(), [(2, 5)]),
-    (lambda a, w: conv2d(a, w, padding=1), [(1, 2, 4, 4), (3, 2, 3, 3)]),
-])
+@pytest.mark.parametrize(
+    "fn,shapes",
+    [
+        (lambda a, b: (a @ b).relu(), [(3, 4), (4, 2)]),
+        (lambda a, b: (a * b + a).tanh(), [(3, 4), (4,)]),
+        (lambda a: a.log_softmax(), [(2, 5)]),
+        (lambda a, w: conv2d(a, w, padding=1), [(1, 2, 4, 4), (3, 2, 3, 3)]),
+    ],
+)
 def test_finite_difference_gradcheck(fn, shapes):
     rng = np.random.default_rng(0)
     inputs = [rng.standard_normal(s) for s in shapes]
@@ -168,8 +208,9 @@ def test_finite_difference_gradcheck(fn, shapes):
 def test_gradcheck_catches_a_wrong_gradient():
     def wrong_square(x):
         out = x * x
-        out._backward = lambda g: (g * x.data,)      # forgot the factor 2
+        out._backward = lambda g: (g * x.data,)  # forgot the factor 2
         return out
+
     with pytest.raises(AssertionError, match="relative error"):
         gradcheck(wrong_square, [np.array([1.0, 2.0])])
 
@@ -184,7 +225,7 @@ def test_unbroadcast():
 def test_grads_accumulate_and_reused_nodes():
     x = Tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
-    (y * y).sum().backward()           # y used twice: d/dx = 2 * 3x * 3 = 18x
+    (y * y).sum().backward()  # y used twice: d/dx = 2 * 3x * 3 = 18x
     assert x.grad.tolist() == [18.0, 36.0]
     x.sum().backward()
     assert x.grad.tolist() == [19.0, 37.0]
@@ -210,13 +251,27 @@ def test_no_grad_builds_no_graph():
         y.sum().backward()
 
 
+def test_from_op_adds_an_operation_of_your_own():
+    def cube(x):
+        return Tensor.from_op(x.data**3, (x,), lambda g: (g * 3 * x.data**2,), "cube")
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = cube(x)
+    assert y.op == "cube" and y.requires_grad
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 12.0]
+    assert not cube(Tensor([1.0])).requires_grad  # no input needs a gradient: no graph
+    with no_grad():
+        assert not cube(x).requires_grad
+
+
 def test_defaults_and_creation():
     assert Tensor([1, 2]).dtype == np.float32
     assert Tensor([1.0], dtype=np.float64).dtype == np.float64
     assert Tensor.zeros(2, 3).shape == (2, 3) and Tensor.ones(2).data.sum() == 2
     assert np.array_equal(Tensor.randn(3, rng=5).data, Tensor.randn(3, rng=5).data)
     assert Tensor.from_numpy(np.arange(3.0)).dtype == np.float64
-    assert (Tensor([1.0, 2.0]) * 2.5).dtype == np.float32   # a Python number keeps float32
+    assert (Tensor([1.0, 2.0]) * 2.5).dtype == np.float32  # a Python number keeps float32
 
 
 def test_shape_errors_name_both_shapes_and_the_op():
@@ -235,7 +290,7 @@ def test_shape_errors_name_both_shapes_and_the_op():
 
 def test_numbers_take_the_tensors_dtype():
     x = Tensor([1.0, 1.0, 1.0], dtype=np.float64)
-    assert (x * 0.1).data[0] == 0.1           # not rounded to float32 on the way
+    assert (x * 0.1).data[0] == 0.1  # not rounded to float32 on the way
     assert x.mean().item() == 1.0
 
 

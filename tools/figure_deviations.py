@@ -14,19 +14,19 @@ from __future__ import annotations
 
 import json
 import os
+import runpy
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from gradbook.figures.compare import Tol, compare
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from figure_tolerances import TOLERANCES  # noqa: E402  (tests/ is found through sys.path)
-
-from gradbook.figures.compare import Tol, compare  # noqa: E402
-
 FIGURES = ROOT / "docs" / "assets" / "figures"
+# The tolerances the tests hold each figure to, read from the test suite's file (the
+# `tests` package is not on this script's path, and need not be).
+TOLERANCES = runpy.run_path(str(ROOT / "tests" / "figure_tolerances.py"))["TOLERANCES"]
 
 
 def _numbers(tree):
@@ -48,8 +48,10 @@ def key_deviations(fresh: dict, committed: dict) -> dict[str, tuple[float, float
         if len(a) != len(b):
             out[key] = (float("inf"), float("inf"))
             continue
-        gaps = [(abs(x - y), abs(x - y) / abs(y) if y else (0.0 if x == y else float("inf")))
-                for x, y in zip(a, b)]
+        gaps = [
+            (abs(x - y), abs(x - y) / abs(y) if y else (0.0 if x == y else float("inf")))
+            for x, y in zip(a, b)
+        ]
         out[key] = (max((g[0] for g in gaps), default=0.0), max((g[1] for g in gaps), default=0.0))
     return out
 
@@ -60,8 +62,9 @@ def main(argv: list[str]) -> int:
     for script in scripts:
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "GRADBOOK_FIGURES_DIR": tmp, "MPLBACKEND": "Agg"}
-            proc = subprocess.run([sys.executable, str(script.resolve())], cwd=tmp, env=env,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(
+                [sys.executable, str(script.resolve())], cwd=tmp, env=env, capture_output=True, text=True
+            )
             if proc.returncode:
                 print(f"{script.name}: failed\n{proc.stderr}", file=sys.stderr)
                 return 1
@@ -75,8 +78,10 @@ def main(argv: list[str]) -> int:
                 spec = TOLERANCES.get(kept.stem, {"*": Tol(1e-5, 1e-12, "none stated yet")})
                 report = compare(fresh, committed, spec)
                 worst = max(worst, report.worst_ratio)
-                print(f"{kept.stem}: worst {report.worst_ratio:.3g} of its tolerance "
-                      f"(at {report.worst_where or '-'}), {len(report.problems)} over")
+                print(
+                    f"{kept.stem}: worst {report.worst_ratio:.3g} of its tolerance "
+                    f"(at {report.worst_where or '-'}), {len(report.problems)} over"
+                )
                 for key, (gap, rel) in key_deviations(fresh, committed).items():
                     print(f"    {key:24s} max |diff| {gap:.3g}   max rel {rel:.3g}")
     print(f"worst of all: {worst:.3g} of its tolerance")

@@ -62,8 +62,9 @@ def record(out: Path) -> dict:
     ids = generate(model, tok.encode(PROMPT), SAMPLE_LENGTH, temperature=1.0, top_k=5, seed=SEED)
     samples.append({"temperature": 1.0, "top_k": 5, "text": tok.decode(ids)})
     shown = GENERATE[:3] + ["--checkpoint", _relative(out)] + GENERATE[3:]
-    printed = subprocess.run([str(exe), *shown[1:]], check=True, capture_output=True,
-                             text=True, cwd=ROOT).stdout
+    printed = subprocess.run(
+        [str(exe), *shown[1:]], check=True, capture_output=True, text=True, cwd=ROOT
+    ).stdout
     return {
         "command": " ".join(COMMAND + [_relative(out)]),
         "wall_seconds": wall,
@@ -76,9 +77,13 @@ def record(out: Path) -> dict:
         "sample_seed": SEED,
         "prompt": PROMPT,
         "generate": {"argv": shown, "stdout": printed},
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "platform": platform.platform(), "python": platform.python_version(),
-                    "torch": torch.__version__, "threads": torch.get_num_threads()},
+        "machine": {
+            "processor": platform.processor() or platform.machine(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+        },
     }
 
 
@@ -87,6 +92,7 @@ def render_curve(run: dict) -> bytes:
     import io
 
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -111,20 +117,29 @@ def render_run(run: dict) -> str:
     s, m, mc, tc = run["summary"], run["machine"], run["model_config"], run["train_config"]
     minutes, seconds = divmod(run["wall_seconds"], 60)
     rows = [
-        ("model", f"{mc['n_layer']} layers, {mc['n_head']} heads, {mc['n_embd']} wide, "
-                  f"block {mc['block_size']}, {run['parameters']:,} parameters"),
-        ("training", f"{s['steps']:,} steps of {tc['batch_size']} blocks, AdamW, peak learning "
-                     f"rate {tc['lr']:g} ({tc['warmup_iters']} warm-up steps, cosine to "
-                     f"{tc['min_lr']:g})"),
+        (
+            "model",
+            f"{mc['n_layer']} layers, {mc['n_head']} heads, {mc['n_embd']} wide, "
+            f"block {mc['block_size']}, {run['parameters']:,} parameters",
+        ),
+        (
+            "training",
+            f"{s['steps']:,} steps of {tc['batch_size']} blocks, AdamW, peak learning "
+            f"rate {tc['lr']:g} ({tc['warmup_iters']} warm-up steps, cosine to "
+            f"{tc['min_lr']:g})",
+        ),
         (f"validation loss ({s['final_eval_iters']} batches)", f"**{s['final']['val']:.3f}**"),
         (f"training loss ({s['final_eval_iters']} batches)", f"{s['final']['train']:.3f}"),
         ("wall time, whole command", f"{int(minutes)} min {seconds:.0f} s"),
         ("training throughput", f"{s['tokens_per_second']:,.0f} tokens/s"),
     ]
     lines = ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
-    lines += ["", f"Recorded with `{run['command']}` (then `make gpt-run` drew this page's files) "
-                  f"on {m['processor']}, {m['platform']}, Python {m['python']}, PyTorch "
-                  f"{m['torch']} ({m['threads']} threads)."]
+    lines += [
+        "",
+        f"Recorded with `{run['command']}` (then `make gpt-run` drew this page's files) "
+        f"on {m['processor']}, {m['platform']}, Python {m['python']}, PyTorch "
+        f"{m['torch']} ({m['threads']} threads).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -146,18 +161,23 @@ def render_generate(run: dict) -> str:
 
 
 def render(run: dict) -> dict[str, bytes]:
-    return {"ch09_cpu_loss.svg": render_curve(run),
-            "ch09_cpu_run.md": render_run(run).encode(),
-            "ch09_cpu_samples.md": render_samples(run).encode(),
-            "ch09_cpu_generate.md": render_generate(run).encode()}
+    return {
+        "ch09_cpu_loss.svg": render_curve(run),
+        "ch09_cpu_run.md": render_run(run).encode(),
+        "ch09_cpu_samples.md": render_samples(run).encode(),
+        "ch09_cpu_generate.md": render_generate(run).encode(),
+    }
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--render", action="store_true",
-                        help="only redraw the files from the recorded JSON")
-    parser.add_argument("--out", type=Path, default=ROOT / "runs" / "gpt-cpu",
-                        help="checkpoint folder for the run (default: runs/gpt-cpu)")
+    parser.add_argument("--render", action="store_true", help="only redraw the files from the recorded JSON")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "runs" / "gpt-cpu",
+        help="checkpoint folder for the run (default: runs/gpt-cpu)",
+    )
     args = parser.parse_args(argv)
     if args.render:
         if not JSON.is_file():
@@ -169,8 +189,10 @@ def main(argv: list[str]) -> int:
         JSON.write_text(json.dumps(run, indent=2, ensure_ascii=False) + "\n")
     for name, data in render(run).items():
         (RUNS / name).write_bytes(data)
-    print(f"validation loss {run['summary']['final']['val']:.4f}; "
-          f"wall time {run['wall_seconds']:.0f} s; files in {RUNS.relative_to(ROOT)}/")
+    print(
+        f"validation loss {run['summary']['final']['val']:.4f}; "
+        f"wall time {run['wall_seconds']:.0f} s; files in {RUNS.relative_to(ROOT)}/"
+    )
     return 0
 
 

@@ -53,8 +53,13 @@ def execute(script: Path, out_dir: Path) -> Path:
     if "GRADBOOK_FIGURES_DIR" not in os.environ:
         raise RuntimeError("set GRADBOOK_FIGURES_DIR: the labs must not redraw the book's figures")
     with tempfile.TemporaryDirectory(prefix="gradbook-lab-") as workdir:
-        NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=False,
-                       resources={"metadata": {"path": workdir}}).execute()
+        NotebookClient(
+            nb,
+            timeout=CELL_TIMEOUT_S,
+            kernel_name="python3",
+            allow_errors=False,
+            resources={"metadata": {"path": workdir}},
+        ).execute()
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{script.stem}.ipynb"
     tmp = out.with_suffix(".ipynb.tmp")
@@ -83,16 +88,24 @@ def for_serving(script: Path, out_dir: Path) -> Path:
     if cached.is_file():
         nb = nbformat.read(cached, as_version=4)
         if nb.metadata.get("gradbook", {}).get("source_sha256") != source_hash(script):
-            nb.cells.insert(1, _note(
-                f"These outputs come from an earlier version of `snippets/{script.name}`. "
-                "Run `make labs` to execute the current one (the page reloads when it is done)."))
+            nb.cells.insert(
+                1,
+                _note(
+                    f"These outputs come from an earlier version of `snippets/{script.name}`. "
+                    "Run `make labs` to execute the current one (the page reloads when it is done)."
+                ),
+            )
         nbformat.write(_stable(nb), out)
     else:
         nb = notebook(script)
-        nb.cells.insert(1, _note(
-            "This lab has not been executed on this machine yet, so it shows the code "
-            "without its output. Run `make labs` (a few minutes) and the page reloads "
-            f"with every output; or run the script itself: `python snippets/{script.name}`."))
+        nb.cells.insert(
+            1,
+            _note(
+                "This lab has not been executed on this machine yet, so it shows the code "
+                "without its output. Run `make labs` (a few minutes) and the page reloads "
+                f"with every output; or run the script itself: `python snippets/{script.name}`."
+            ),
+        )
         nbformat.write(_stable(nb), out)
     return out
 

@@ -22,14 +22,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import sys
-
+# tools/labs.py, by name: MkDocs puts a hook's folder on sys.path while it loads the
+# hook, and a script run from tools/ (vendor_js.py) has that folder there already.
+import labs
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import labs  # noqa: E402  (tools/ is not a package: found through sys.path, just above)
+
 VENDOR = ROOT / "docs" / "vendor"
 
 MERMAID_VERSION = "11.12.0"
@@ -68,21 +68,25 @@ def on_config(config):
     global _LAB_DIR
     source = LOCAL_JS if vendored() else CDN_JS
     # MathJax's configuration must exist before MathJax itself loads.
-    config.extra_javascript[:0] = ["javascripts/mathjax-config.js", source["mathjax"], source["mermaid"],
-                                   "javascripts/mermaid-readable.js"]
+    config.extra_javascript[:0] = [
+        "javascripts/mathjax-config.js",
+        source["mathjax"],
+        source["mermaid"],
+        "javascripts/mermaid-readable.js",
+    ]
     # Labs execute the chapter scripts, which save figures: keep those out of docs/
     # so a `mkdocs serve` rebuild does not trigger another rebuild.
     if "GRADBOOK_FIGURES_DIR" not in os.environ:
         os.environ["GRADBOOK_FIGURES_DIR"] = _temporary_dir("gradbook-lab-figures-")
     _LAB_DIR = Path(_temporary_dir("gradbook-labs-"))
-    if _SERVING:   # notebooks' HTML cached by content: a page edit rebuilds in seconds
+    if _SERVING:  # notebooks' HTML cached by content: a page edit rebuilds in seconds
         config.plugins["mkdocs-jupyter"].config["cache"] = True
     return config
 
 
 def on_serve(server, config, builder):
     labs.CACHE.mkdir(parents=True, exist_ok=True)
-    server.watch(str(labs.CACHE))    # `make labs` in another terminal reloads the pages
+    server.watch(str(labs.CACHE))  # `make labs` in another terminal reloads the pages
     return server
 
 
@@ -98,9 +102,7 @@ def on_files(files: Files, config):
             shutil.copyfile(notebook, labs.CACHE / notebook.name)
         # A plain File rooted in the temporary folder (mkdocs-jupyter cannot wrap
         # File.generated objects).
-        files.append(
-            File(f"labs/{notebook.name}", str(_LAB_DIR), config.site_dir, config.use_directory_urls)
-        )
+        files.append(File(f"labs/{notebook.name}", str(_LAB_DIR), config.site_dir, config.use_directory_urls))
     return files
 
 

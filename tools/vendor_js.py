@@ -14,14 +14,16 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mkdocs_hooks import LOCAL_JS, MATHJAX_VERSION, MERMAID_VERSION, VENDOR, vendored  # noqa: E402
+# Run as a script, this file's folder (tools/) is on sys.path: its neighbours import by name.
+from mkdocs_hooks import LOCAL_JS, MATHJAX_VERSION, MERMAID_VERSION, VENDOR, vendored
 
 
 def npm_pack(spec: str, dest: Path) -> Path:
     out = subprocess.run(
         ["npm", "pack", spec, "--silent", "--pack-destination", str(dest)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return dest / out.stdout.strip().splitlines()[-1]
 
@@ -33,7 +35,7 @@ def extract(tarball: Path, member_prefix: str, target: Path, skip: tuple[str, ..
         for member in tar.getmembers():
             if not member.isfile() or not member.name.startswith(prefix):
                 continue
-            rel = member.name[len(prefix):].lstrip("/")
+            rel = member.name[len(prefix) :].lstrip("/")
             if any(rel.startswith(s) for s in skip) or rel.endswith(".map"):
                 continue
             out = target / rel
@@ -55,13 +57,28 @@ def main() -> int:
             mermaid = npm_pack(f"mermaid@{MERMAID_VERSION}", tmp_path)
             mathjax = npm_pack(f"mathjax@{MATHJAX_VERSION}", tmp_path)
         except subprocess.CalledProcessError as exc:
-            print(f"vendor: npm pack failed ({exc.stderr.strip()[:200]}); pages will use the CDN",
-                  file=sys.stderr)
+            print(
+                f"vendor: npm pack failed ({exc.stderr.strip()[:200]}); pages will use the CDN",
+                file=sys.stderr,
+            )
             return 0
         extract(mermaid, "dist/mermaid.min.js", staging / "mermaid" / "mermaid.min.js")
         # MathJax loads TeX extensions on demand from beside tex-svg.js; the CHTML
         # fonts are not needed for SVG output.
-        extract(mathjax, "es5", staging / "mathjax", skip=("output/chtml", "tex-chtml", "tex-mml", "mml-", "tex-svg-full", "node-main", "sre/mathmaps"))
+        extract(
+            mathjax,
+            "es5",
+            staging / "mathjax",
+            skip=(
+                "output/chtml",
+                "tex-chtml",
+                "tex-mml",
+                "mml-",
+                "tex-svg-full",
+                "node-main",
+                "sre/mathmaps",
+            ),
+        )
         if VENDOR.exists():
             shutil.rmtree(VENDOR)
         shutil.move(str(staging), VENDOR)

@@ -1,8 +1,17 @@
-"""Gradbook: deep learning from scratch, one chapter at a time.
+"""Gradbook: the code of an open textbook on deep learning, built from scratch.
 
-Each subpackage holds the code one chapter of the book builds:
-
-- :mod:`gradbook.manual` — Chapter 1, linear regression with hand-derived gradients.
+Each chapter builds one package, which its page shows and its tests check:
+`gradbook.manual` (Chapter 1), `gradbook.scalar` (2 and 3), `gradbook.tensor`
+(4 and 5), `gradbook.pytorch` and `gradbook.device` (6), `gradbook.bikes` and
+`gradbook.data.fetch` (7), `gradbook.data.loader` and `gradbook.data.stream` (8),
+`gradbook.gpt` (9 and 10). Shared by all of them: `gradbook.errors`,
+`gradbook.files`, `gradbook.progress`, `gradbook.figures`, and the `gradbook`
+command in `gradbook.cli`.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("gradbook")      # the one version number lives in pyproject.toml
+except PackageNotFoundError:               # imported from a source tree never installed
+    __version__ = "0+unknown"

@@ -11,30 +11,35 @@
     gradbook gpt generate [--checkpoint DIR] --prompt TEXT [--length N]
                           [--temperature T] [--top-k K] [--seed S] [--device D]
 
-A bad input is one line on stderr and exit status 2, never a traceback.
+A mistake the user can fix (a bad option, a missing file, a damaged checkpoint) is one
+line on stderr and exit status 2: argparse reports the options, and every command
+reports the rest by raising an error from `gradbook.errors`. Any other exception is
+a bug, and keeps its traceback. The commands themselves live beside the code they
+run (`gradbook.bikes.commands`, `gradbook.gpt.commands`); this module holds only the
+options and the dispatch.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from gradbook.errors import GradbookError
 
 DEFAULT_MODEL_DIR = "bikes-model"
 DEFAULT_GPT_DIR = "gpt-model"
 
 
-class UsageError(Exception):
-    """Anything the user can fix: reported as one line, exit status 2."""
-
-
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's default prints the whole usage block
+    def error(self, message: str) -> NoReturn:  # argparse's default prints the whole usage block
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _in_range(low: float, high: float, kind=float, what: str = "value"):
-    def parse(text: str):
+def _in_range(low: float, high: float, kind: type[float] | type[int] = float,
+              what: str = "value") -> Callable[[str], float]:
+    def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
@@ -46,8 +51,8 @@ def _in_range(low: float, high: float, kind=float, what: str = "value"):
     return parse
 
 
-def _positive(kind):
-    def parse(text: str):
+def _positive(kind: type[float] | type[int]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
         try:
             value = kind(text)
         except ValueError:
@@ -128,81 +133,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fetch(args) -> None:
+def _fetch(args: argparse.Namespace) -> None:
     from gradbook.data.fetch import fetch
     path = fetch(args.name)
     print(f"{args.name}: verified {path}")
 
 
-def _train(args) -> None:
-    from gradbook.bikes.checkpoint import save_checkpoint
-    from gradbook.bikes.data import find_hours, load_hours
-    from gradbook.bikes.model import Config, train
-    from gradbook.device import pick
-    from gradbook.progress import progress
-
-    configs = {kind: Config(model=kind, epochs=args.epochs, batch_size=args.batch_size,
-                            lr=args.lr, seed=args.seed, cyclic_hour=args.cyclic_hour)
-               for kind in ("linear", "mlp")}
-    for config in configs.values():
-        config.check()                   # every check before the progress bar appears
-    device = pick(args.device)
-    data = load_hours(find_hours(args.dataset))
-    results = {}
-    with progress(total=2 * args.epochs, desc="training linear and mlp", unit="epoch") as bar:
-        def on_epoch(epoch, train_loss, val_loss):
-            bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
-            bar.update(1)
-        for kind, config in configs.items():       # the same seed: the same split for both
-            results[kind] = train(data, config, device=str(device), on_epoch=on_epoch)
-    linear, mlp = results["linear"], results["mlp"]
-    print("mean squared error per epoch (normalised counts; 1.0 = predicting the mean)")
-    print("epoch   linear train   linear val   mlp train   mlp val")
-    for epoch in range(args.epochs):
-        print(f"{epoch + 1:5d} {linear.train_losses[epoch]:14.3f} {linear.val_losses[epoch]:12.3f} "
-              f"{mlp.train_losses[epoch]:11.3f} {mlp.val_losses[epoch]:9.3f}")
-    print(f"test RMSE, bikes/hour: linear {linear.test_rmse:.1f}, mlp {mlp.test_rmse:.1f} "
-          f"(predicting the mean: {mlp.baseline_rmse:.1f})")
-    out = save_checkpoint(args.out, mlp.model, mlp.inputs, mlp.target, mlp.config)
-    print(f"saved the mlp to {out}")
+def _bikes_train(args: argparse.Namespace) -> None:
+    from gradbook.bikes.commands import train_command
+    train_command(args)
 
 
-def _predict(args) -> None:
-    import numpy as np
-
-    from gradbook.bikes.checkpoint import load_checkpoint
-    from gradbook.bikes.data import make_features
-    from gradbook.bikes.model import predict
-
-    model, inputs, target, config = load_checkpoint(args.model_dir)
-    row = {"hr": args.hr, "temp": args.temp, "hum": args.hum, "windspeed": args.windspeed,
-           "workingday": args.workingday}
-    features = make_features({k: np.array([float(v)]) for k, v in row.items()}, config.cyclic_hour)
-    count = predict((model, inputs, target), features)[0, 0]
-    print(f"Predicted bike count: {count:.0f}")
+def _bikes_predict(args: argparse.Namespace) -> None:
+    from gradbook.bikes.commands import predict_command
+    predict_command(args)
 
 
-def _gpt_train(args) -> None:
+def _gpt_train(args: argparse.Namespace) -> None:
     from gradbook.gpt.commands import train_command
     train_command(args)
 
 
-def _gpt_generate(args) -> None:
+def _gpt_generate(args: argparse.Namespace) -> None:
     from gradbook.gpt.commands import generate_command
     generate_command(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit status: 0 done, 2 a mistake the user can fix, 130 interrupted."""
     args = build_parser().parse_args(argv)
-    handler = {("data", "fetch"): _fetch, ("bikes", "train"): _train,
-               ("bikes", "predict"): _predict, ("gpt", "train"): _gpt_train,
-               ("gpt", "generate"): _gpt_generate}[(args.command, args.action)]
-    from gradbook.data.fetch import DataError
-    from gradbook.files import CheckpointError
+    handlers: dict[tuple[str, str], Callable[[argparse.Namespace], None]] = {
+        ("data", "fetch"): _fetch, ("bikes", "train"): _bikes_train,
+        ("bikes", "predict"): _bikes_predict, ("gpt", "train"): _gpt_train,
+        ("gpt", "generate"): _gpt_generate}
     try:
-        handler(args)
-    except (UsageError, DataError, CheckpointError, ValueError,
-            FileNotFoundError, FileExistsError, PermissionError) as exc:
+        handlers[args.command, args.action](args)
+    except GradbookError as exc:         # ours: the message says what to fix
         print(f"gradbook {args.command} {args.action}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

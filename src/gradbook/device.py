@@ -6,6 +6,8 @@ import os
 
 import torch
 
+from gradbook.errors import SettingsError
+
 ENV = "GRADBOOK_DEVICE"
 
 
@@ -28,20 +30,20 @@ def pick(preferred: str | torch.device | None = None) -> torch.device:
     try:
         device = torch.device(choice)
     except (RuntimeError, TypeError):
-        raise ValueError(f"unknown device {choice!r} (from {source}); use cpu, cuda, cuda:N "
-                         "or mps") from None
+        raise SettingsError(f"unknown device {choice!r} (from {source}); use cpu, cuda, "
+                            "cuda:N or mps") from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device {choice!r} (from {source}) asked for, but CUDA is not "
-                             "available on this machine")
+            raise SettingsError(f"device {choice!r} (from {source}) asked for, but CUDA is "
+                                "not available on this machine")
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ValueError(f"device {choice!r} (from {source}): only "
-                             f"{torch.cuda.device_count()} CUDA device(s) here")
+            raise SettingsError(f"device {choice!r} (from {source}): only "
+                                f"{torch.cuda.device_count()} CUDA device(s) here")
     elif device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"device {choice!r} (from {source}) asked for, but Apple MPS is not "
-                         "available on this machine")
+        raise SettingsError(f"device {choice!r} (from {source}) asked for, but Apple MPS is "
+                            "not available on this machine")
     elif device.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"unsupported device {choice!r} (from {source}); use cpu, cuda, cuda:N "
-                         "or mps")
+        raise SettingsError(f"unsupported device {choice!r} (from {source}); use cpu, cuda, "
+                            "cuda:N or mps")
     return device
 # --8<-- [end:pick]

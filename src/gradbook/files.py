@@ -9,13 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-
-class CheckpointError(Exception):
-    """A saved model is missing, damaged, unsafe or of the wrong kind; the message says which."""
+# Its home is gradbook.errors; this import keeps `from gradbook.files import CheckpointError` working.
+from gradbook.errors import CheckpointError as CheckpointError
 
 
 # --8<-- [start:fsync]
-def fsync_folder(folder: str | os.PathLike) -> None:
+def fsync_folder(folder: str | os.PathLike[str]) -> None:
     """Flush a folder's list of names (new files, renames) to the disk.
 
     A no-op where the operating system cannot open a folder as a file (Windows)
@@ -34,7 +33,7 @@ def fsync_folder(folder: str | os.PathLike) -> None:
 
 
 @contextlib.contextmanager
-def synced_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
+def synced_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open ``path`` for writing in binary; on success, flush its bytes to the disk."""
     with open(path, "wb") as fh:
         yield fh
@@ -45,7 +44,7 @@ def synced_open(path: str | os.PathLike) -> Iterator[BinaryIO]:
 
 # --8<-- [start:atomic_write]
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for writing; rename it over ``path`` on success.
 
     ``os.replace`` is atomic: readers see the old file or the new one, never a mix.

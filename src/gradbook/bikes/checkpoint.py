@@ -22,17 +22,25 @@ import torch
 from gradbook.bikes.data import Normalizer
 from gradbook.bikes.model import Config, build_model
 from gradbook.data.fetch import sha256_of
-from gradbook.files import CheckpointError, fsync_folder, synced_open
+from gradbook.errors import CheckpointError
+from gradbook.files import fsync_folder, synced_open
 
 FILES = ("model.pt", "stats.json", "config.json")
 
 
 # --8<-- [start:save]
-def save_checkpoint(out: str | os.PathLike, model: torch.nn.Module, inputs: Normalizer,
+def save_checkpoint(out: str | os.PathLike[str], model: torch.nn.Module, inputs: Normalizer,
                     target: Normalizer, config: Config) -> Path:
+    """Write the checkpoint folder ``out``, replacing an older checkpoint there, never a mix."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    if out.exists() and not (out / "manifest.json").is_file():     # never delete what is not ours
+        raise CheckpointError(f"{out}: exists and is not a checkpoint; choose another folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    except OSError as exc:                        # no permission, a read-only disk, ...
+        why = exc.strerror or exc
+        raise CheckpointError(f"{out}: cannot write a checkpoint here ({why})") from None
     try:
         with synced_open(staging / "model.pt") as fh:     # each file fsynced as it is closed
             torch.save(model.state_dict(), fh)
@@ -60,7 +68,7 @@ def save_checkpoint(out: str | os.PathLike, model: torch.nn.Module, inputs: Norm
 
 
 # --8<-- [start:load]
-def load_checkpoint(path: str | os.PathLike) -> tuple[torch.nn.Module, Normalizer, Normalizer, Config]:
+def load_checkpoint(path: str | os.PathLike[str]) -> tuple[torch.nn.Module, Normalizer, Normalizer, Config]:
     """Model, input and target normalisers, and config, after verifying every file."""
     path = Path(path)
     if not path.is_dir():

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
-import json
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from gradbook.data.fetch import DATASETS, DataError, fetch
+from gradbook.data.fetch import DATASETS, fetch
+from gradbook.errors import DataError
 
 # --8<-- [start:columns]
 # The data set stores temperature, humidity and wind speed already scaled to [0, 1]:
@@ -22,7 +23,7 @@ TARGET = "cnt"                               # rentals in that hour, casual + re
 
 
 # --8<-- [start:find]
-def find_hours(dataset: str | os.PathLike | None = None) -> Path:
+def find_hours(dataset: str | os.PathLike[str] | None = None) -> Path:
     """``hour.csv``: the file at ``dataset`` if there is one, else the verified copy in
     the cache, asked for by name (``bikes`` or ``hour.csv``) or by default."""
     names = ("bikes", Path(DATASETS["bikes"].path).name)
@@ -36,41 +37,44 @@ def find_hours(dataset: str | os.PathLike | None = None) -> Path:
 
 
 # --8<-- [start:load]
-def load_hours(path: str | os.PathLike, columns: tuple[str, ...] = (*FEATURES, TARGET)
+def load_hours(path: str | os.PathLike[str], columns: tuple[str, ...] = (*FEATURES, TARGET)
                ) -> dict[str, np.ndarray]:
     """The named columns of ``hour.csv`` as float arrays, after checking every value.
 
-    A missing file, an empty file, a missing column, or a cell that is empty or not
-    a number is a :class:`DataError` naming the file, the line and the column.
+    A missing or unreadable file, an empty file, a missing column, or a cell that is
+    empty or not a number is a `DataError` naming the file, the line and the column.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file; run `gradbook data fetch bikes` or pass --dataset")
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header:
-            raise DataError(f"{path}: the file is empty")
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise DataError(f"{path}: missing column(s) {', '.join(missing)}; "
-                            f"the header has {', '.join(header)}")
-        index = [header.index(c) for c in columns]
-        values: list[list[float]] = []
-        for row in reader:
-            line = reader.line_num
-            if not row:
-                continue
-            try:
-                values.append([float(row[i]) for i in index])
-            except IndexError:
-                raise DataError(f"{path}, line {line}: expected {len(header)} fields, "
-                                f"found {len(row)}") from None
-            except ValueError:
-                bad = next(c for c, i in zip(columns, index) if not _is_number(row[i]))
-                cell = row[header.index(bad)]
-                what = "empty" if not cell.strip() else f"not a number ({cell!r})"
-                raise DataError(f"{path}, line {line}, column {bad}: value is {what}") from None
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:       # no permission, not text, ...
+        raise DataError(f"{path}: cannot be read as UTF-8 text ({exc})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header:
+        raise DataError(f"{path}: the file is empty")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(missing)}; "
+                        f"the header has {', '.join(header)}")
+    index = [header.index(c) for c in columns]
+    values: list[list[float]] = []
+    for row in reader:
+        line = reader.line_num
+        if not row:
+            continue
+        try:
+            values.append([float(row[i]) for i in index])
+        except IndexError:
+            raise DataError(f"{path}, line {line}: expected {len(header)} fields, "
+                            f"found {len(row)}") from None
+        except ValueError:
+            bad = next(c for c, i in zip(columns, index) if not _is_number(row[i]))
+            cell = row[header.index(bad)]
+            what = "empty" if not cell.strip() else f"not a number ({cell!r})"
+            raise DataError(f"{path}, line {line}, column {bad}: value is {what}") from None
     if not values:
         raise DataError(f"{path}: the file has a header but no rows")
     table = np.array(values, dtype=np.float64)
@@ -109,10 +113,8 @@ def split(n: int, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: i
     in ``hour.csv`` is the order of time: the model is tested on the latest hours,
     validated on the ones just before, and trained on all the earlier ones.
     """
-    if chronological:
-        order = np.arange(n)[::-1]                    # the last rows first
-    else:
-        order = np.random.default_rng(seed).permutation(n)
+    order = (np.arange(n)[::-1] if chronological     # the last rows first
+             else np.random.default_rng(seed).permutation(n))
     n_test, n_val = round(n * test_fraction), round(n * val_fraction)
     return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
 # --8<-- [end:split]
@@ -141,15 +143,11 @@ class Normalizer:
     def inverse(self, Z: np.ndarray) -> np.ndarray:
         return Z * self.std + self.mean
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, list[float]]:
         return {"mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
-    def from_dict(cls, d: dict) -> Normalizer:
+    def from_dict(cls, d: dict[str, list[float]]) -> Normalizer:
         return cls(mean=np.asarray(d["mean"], dtype=np.float64),
                    std=np.asarray(d["std"], dtype=np.float64))
 # --8<-- [end:normalizer]
-
-
-def stats_json(inputs: Normalizer, target: Normalizer) -> str:
-    return json.dumps({"inputs": inputs.to_dict(), "target": target.to_dict()}, indent=2)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -13,6 +14,7 @@ from torch.utils.data import BatchSampler, DataLoader, RandomSampler, TensorData
 
 from gradbook.bikes.data import Normalizer, load_hours, make_features, split
 from gradbook.device import pick
+from gradbook.errors import SettingsError
 
 
 @dataclass
@@ -31,28 +33,34 @@ class Config:
     chronological: bool = False   # split by time instead of at random
 
     def check(self) -> None:
+        """Raise a `SettingsError` for a setting that cannot work, before any training starts."""
         if self.model not in ("linear", "mlp"):
-            raise ValueError(f"model must be 'linear' or 'mlp', got {self.model!r}")
+            raise SettingsError(f"model must be 'linear' or 'mlp', got {self.model!r}")
         for name in ("epochs", "batch_size", "hidden"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+                raise SettingsError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise ValueError(f"lr must be a positive number, got {self.lr}")
-        if not (0 < self.val_fraction and 0 < self.test_fraction
+            raise SettingsError(f"lr must be a positive number, got {self.lr}")
+        if not (self.val_fraction > 0 and self.test_fraction > 0
                 and self.val_fraction + self.test_fraction < 1):
-            raise ValueError("val-fraction and test-fraction must be positive and leave rows "
+            raise SettingsError("val-fraction and test-fraction must be positive and leave rows "
                              f"to train on, got {self.val_fraction} and {self.test_fraction}")
 
 
 # --8<-- [start:models]
 def build_model(config: Config, n_features: int) -> nn.Module:
-    """A straight line through the features, or an MLP with two hidden layers."""
-    torch.manual_seed(config.seed)
-    if config.model == "linear":
-        return nn.Linear(n_features, 1)
-    h = config.hidden
-    return nn.Sequential(nn.Linear(n_features, h), nn.ReLU(),
-                         nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 1))
+    """A straight line through the features, or an MLP with two hidden layers.
+
+    The starting weights come from ``config.seed``, drawn inside ``fork_rng``: the
+    caller's own random numbers are left as they were.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        if config.model == "linear":
+            return nn.Linear(n_features, 1)
+        h = config.hidden
+        return nn.Sequential(nn.Linear(n_features, h), nn.ReLU(),
+                             nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 1))
 # --8<-- [end:models]
 
 
@@ -70,11 +78,12 @@ class Result:
 
 
 def rmse(pred: np.ndarray, actual: np.ndarray) -> float:
+    """Root mean squared error between two arrays of the same shape."""
     return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(actual)) ** 2)))
 
 
 # --8<-- [start:train]
-def train(data, config: Config, device: str | None = None,
+def train(data: str | os.PathLike[str] | dict[str, np.ndarray], config: Config, device: str | None = None,
           on_epoch: Callable[[int, float, float], None] | None = None) -> Result:
     """Load (``data``: a path, or a table from ``load_hours``), split, normalise, train
     with mini-batches watching the validation loss, and measure the test RMSE once."""
@@ -131,14 +140,14 @@ def train(data, config: Config, device: str | None = None,
 # --8<-- [end:train]
 
 
-def predict(result_or_parts, features: np.ndarray) -> np.ndarray:
-    """Rentals predicted for raw feature rows (un-normalised), never below zero."""
-    model, inputs, target = result_or_parts
+def predict(model: nn.Module, features: np.ndarray, *, inputs: Normalizer,
+            target: Normalizer) -> np.ndarray:
+    """Rentals predicted for raw feature rows (un-normalised), never below zero.
+
+    ``inputs`` and ``target`` are the normalisers the model was trained with: those of
+    the `Result` of `train`, or the ones `load_checkpoint` returns with the model.
+    """
     dev = next(model.parameters()).device
     with torch.no_grad():
         z = model(torch.from_numpy(inputs.transform(features)).to(dev)).cpu().numpy()
     return np.maximum(target.inverse(z.astype(np.float64)), 0.0)
-
-
-def config_dict(config: Config) -> dict:
-    return asdict(config)

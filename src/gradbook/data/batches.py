@@ -6,15 +6,18 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from gradbook.rng import Seed, as_generator
+
 
 # --8<-- [start:batches]
 def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
-            rng: np.random.Generator | int | None = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield ``(X_batch, y_batch)`` pairs covering the data once (one epoch).
+            rng: Seed = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield `(X_batch, y_batch)` pairs covering the data once (one epoch).
 
-    With ``shuffle``, the order is a fresh permutation on every call: pass the
-    same ``Generator`` each epoch to get different but reproducible orders. The
-    last batch may be smaller.
+    With `shuffle`, each call draws a new order from `rng`: pass the same
+    generator every epoch for orders that differ from epoch to epoch but repeat
+    from run to run (a seed repeats one order every epoch; `None` draws fresh
+    ones). The last batch may be smaller.
     """
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
@@ -22,8 +25,7 @@ def batches(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     order = np.arange(len(X))
     if shuffle:
-        rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-        order = rng.permutation(len(X))
+        order = as_generator(rng).permutation(len(X))
     for start in range(0, len(X), batch_size):
         idx = order[start:start + batch_size]
         yield X[idx], y[idx]

@@ -9,8 +9,8 @@ import numpy as np
 
 @dataclass
 class Split:
-    """Images as ``float32`` in [0, 1], labels as ``int64``: training, test, and
-    (when one was asked for) validation arrays; ``X_val`` and ``y_val`` are ``None``
+    """Images as `float32` in [0, 1], labels as `int64`: training, test, and
+    (when one was asked for) validation arrays; `X_val` and `y_val` are `None`
     otherwise."""
 
     X_train: np.ndarray
@@ -28,11 +28,11 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0, images: bool = False,
 
     The data are the UCI "Optical Recognition of Handwritten Digits" test set,
     shipped inside scikit-learn. Pixels are scaled to [0, 1]. A seeded shuffle
-    puts ``test_fraction`` of the images in the test set and, if
-    ``validation_fraction`` is above 0, that share of all the images in a
+    puts `test_fraction` of the images in the test set and, if
+    `validation_fraction` is above 0, that share of all the images in a
     validation set, taken from what would otherwise be training images: the test
-    set is the same with or without one. With ``images=True`` the inputs have
-    shape ``(N, 1, 8, 8)`` (for convolutions), else ``(N, 64)``.
+    set is the same with or without one. With `images=True` the inputs have
+    shape `(N, 1, 8, 8)` (for convolutions), else `(N, 64)`.
     """
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
@@ -45,7 +45,8 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0, images: bool = False,
     X = (X / 16.0).astype(np.float32)
     y = y.astype(np.int64)
     order = np.random.default_rng(seed).permutation(len(X))
-    n_test, n_val = round(len(X) * test_fraction), round(len(X) * validation_fraction)
+    n_test = round(len(X) * test_fraction)
+    n_val = round(len(X) * validation_fraction)
     test, val, train = np.split(order, [n_test, n_test + n_val])
     if images:
         X = X.reshape(-1, 1, 8, 8)

@@ -17,13 +17,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradbook.errors import DataError
 from gradbook.files import atomic_write
 
 ENV = "GRADBOOK_DATA_DIR"
-
-
-class DataError(Exception):
-    """A data set is missing, corrupt or malformed; the message says which file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +63,8 @@ def data_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "gradbook"
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    """The sha256 of the file at ``path``, as 64 hexadecimal digits."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -104,8 +102,12 @@ def fetch(name: str, timeout: float = 60.0) -> Path:
     if hashlib.sha256(payload).hexdigest() != ds.sha256:
         raise DataError(f"{ds.url}: the download does not match the expected sha256 "
                         f"{ds.sha256[:12]}…; nothing was saved. Try again later.")
-    with atomic_write(target) as fh:           # appears whole, or not at all
-        fh.write(payload)
+    try:
+        with atomic_write(target) as fh:       # appears whole, or not at all
+            fh.write(payload)
+    except OSError as exc:                     # no permission, disk full, ...
+        raise DataError(f"{target}: cannot save the download ({exc.strerror or exc}); set "
+                        f"{ENV} to a folder you can write to") from None
     return target
 # --8<-- [end:fetch]
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from gradbook.rng import as_generator
+
 
 # --8<-- [start:dataset]
 class ArrayDataset:
@@ -68,7 +70,7 @@ class DataLoader:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last, self.collate_fn = shuffle, drop_last, collate_fn
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.rng = as_generator(rng)
 
     def order(self) -> np.ndarray:
         """The indices of one epoch, in the order they will be served."""

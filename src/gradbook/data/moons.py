@@ -8,13 +8,13 @@ import numpy as np
 # --8<-- [start:moons]
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int = 0
                ) -> tuple[np.ndarray, np.ndarray]:
-    """``n_samples`` points on two half circles, labels ``+1`` and ``-1``.
+    """`n_samples` points on two half circles, labels `+1` and `-1`.
 
     The upper moon is the half circle of radius 1 around (0, 0); the lower one is
     the same arc flipped and shifted to (1, 0.5). Gaussian noise of standard
-    deviation ``noise`` is added to every coordinate. Returns ``X`` of shape
-    ``(n_samples, 2)`` and ``y`` of shape ``(n_samples,)``, shuffled; the same
-    ``seed`` always gives the same points.
+    deviation `noise` is added to every coordinate. Returns `X` of shape
+    `(n_samples, 2)` and `y` of shape `(n_samples,)`, shuffled; the same
+    `seed` always gives the same points.
     """
     if n_samples < 2:
         raise ValueError(f"need at least 2 samples, one per moon; got {n_samples}")

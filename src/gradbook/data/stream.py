@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from gradbook.data.loader import default_collate
+from gradbook.rng import as_generator
 
 
 # --8<-- [start:stream]
@@ -84,8 +85,8 @@ def shuffle_buffer(stream: Iterable[Any], size: int,
     """
     if size < 1:
         raise ValueError(f"buffer size must be at least 1, got {size}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    buffer = []
+    rng = as_generator(rng)
+    buffer: list[Any] = []
     for example in stream:
         if len(buffer) < size:
             buffer.append(example)
@@ -115,7 +116,7 @@ class StreamLoader:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.dataset, self.batch_size, self.num_workers = dataset, batch_size, num_workers
         self.buffer_size, self.collate_fn = buffer_size, collate_fn
-        self.rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+        self.rng = as_generator(rng)
 
     def batches(self, stream: Iterable[Any], seed: list[int]) -> Iterator[Any]:
         """One stream in batches, shuffled within the buffer if there is one."""
@@ -163,7 +164,7 @@ def _work(loader: StreamLoader, k: int, channel: Any, seed: int) -> None:
         shard = loader.dataset.shard(k, loader.num_workers)
         for batch in loader.batches(shard, [seed, k]):
             channel.put(batch)
-    except Exception as err:                          # noqa: BLE001 (reported to the parent)
+    except Exception as err:
         channel.put(_Failed(f"worker {k}: {type(err).__name__}: {err}"))
     channel.put(None)                                 # done
 # --8<-- [end:loader]

@@ -26,12 +26,15 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-STYLE = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType  # newer than our oldest matplotlib
+
+STYLE: dict[RcKeyType, Any] = {
     "svg.hashsalt": "gradbook",
     "svg.fonttype": "path",
     "figure.figsize": (6.4, 4.0),

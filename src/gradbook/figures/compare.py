@@ -43,9 +43,9 @@ def rule_for(spec: Spec, path: str) -> Tol | Ignore:
     """The rule of the longest key path in ``spec`` that ``path`` starts with, else ``"*"``."""
     best, best_len = spec["*"], -1
     for key, rule in spec.items():
-        if key != "*" and (path == key or path.startswith(key + ".") or path.startswith(key + "[")):
-            if len(key) > best_len:
-                best, best_len = rule, len(key)
+        covers = path == key or path.startswith(key + ".") or path.startswith(key + "[")
+        if key != "*" and covers and len(key) > best_len:
+            best, best_len = rule, len(key)
     return best
 
 
@@ -71,7 +71,8 @@ def compare(fresh: Any, committed: Any, spec: Spec) -> Report:
             return
         if isinstance(b, dict):
             if not isinstance(a, dict) or sorted(a) != sorted(b):
-                report.problems.append(f"{path or 'data'}: keys {sorted(a) if isinstance(a, dict) else type(a).__name__} != {sorted(b)}")
+                got = sorted(a) if isinstance(a, dict) else type(a).__name__
+                report.problems.append(f"{path or 'data'}: keys {got} != {sorted(b)}")
                 return
             for key in b:
                 walk(a[key], b[key], f"{path}.{key}" if path else key)
@@ -92,8 +93,8 @@ def compare(fresh: Any, committed: Any, spec: Spec) -> Report:
             if ratio > report.worst_ratio:
                 report.worst_ratio, report.worst_where = ratio, path
             if ratio > 1:
-                report.problems.append(
-                    f"{path}: {a!r} vs committed {b!r} (|diff| {gap:.3g} > allowed {allowed:.3g}: {rule.why})")
+                report.problems.append(f"{path}: {a!r} vs committed {b!r} "
+                                       f"(|diff| {gap:.3g} > allowed {allowed:.3g}: {rule.why})")
 
     walk(fresh, committed, "")
     return report

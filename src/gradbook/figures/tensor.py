@@ -91,7 +91,7 @@ def relu_mask(data: dict[str, Any]) -> Figure:
     z, grad_h, grad_z = (np.array(data[k], dtype=float) for k in ("z", "grad_h", "grad_z"))
     fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.2))
     limit = float(np.abs(z).max())
-    panels = [
+    panels: list[tuple[np.ndarray, str, dict[str, Any]]] = [
         (z, "pre-activations z", dict(cmap="RdBu_r", vmin=-limit, vmax=limit)),
         (grad_h, "upstream gradient dL/dh", dict(cmap="viridis", vmin=0, vmax=1)),
         (np.ma.masked_equal(grad_z, 0), "dL/dz = dL/dh · (z > 0)",

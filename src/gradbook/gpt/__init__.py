@@ -1,9 +1,10 @@
-"""Chapter 9: a character-level Tiny GPT, trained, checkpointed and sampled."""
+"""Chapters 9-10: a character-level Tiny GPT, trained, checkpointed and sampled."""
 
+from gradbook.gpt.config import PRESETS, GPTConfig, TrainConfig, preset
 from gradbook.gpt.generate import generate, next_token_distribution
-from gradbook.gpt.model import GPTConfig, KVCache, TinyGPT
+from gradbook.gpt.model import KVCache, TinyGPT
 from gradbook.gpt.tokenizer import CharTokenizer, UnknownCharacters
-from gradbook.gpt.train import PRESETS, TrainConfig, lr_at, preset, train
+from gradbook.gpt.train import lr_at, train
 
 __all__ = ["CharTokenizer", "GPTConfig", "KVCache", "PRESETS", "TinyGPT", "TrainConfig",
            "UnknownCharacters", "generate", "lr_at", "next_token_distribution", "preset", "train"]

@@ -17,10 +17,12 @@ import pickle
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from gradbook.files import CheckpointError, atomic_write
+from gradbook.errors import CheckpointError
+from gradbook.files import atomic_write
 
 FILENAME = "checkpoint.pt"
 FORMAT = "gradbook-gpt/1"
@@ -34,7 +36,7 @@ def checkpoint_file(path: str | os.PathLike) -> Path:
 
 
 # --8<-- [start:save]
-def save(path: str | os.PathLike, state: dict) -> Path:
+def save(path: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Write ``state`` (see ``KEYS``) atomically to ``path``/checkpoint.pt."""
     missing = [k for k in KEYS if k not in state and k != "format"]
     if missing:
@@ -49,8 +51,8 @@ def save(path: str | os.PathLike, state: dict) -> Path:
 
 
 # --8<-- [start:load]
-def load(path: str | os.PathLike, map_location="cpu") -> dict:
-    """Read and check a checkpoint; unsafe or damaged files raise :class:`CheckpointError`."""
+def load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read and check a checkpoint; unsafe or damaged files raise CheckpointError."""
     file = checkpoint_file(path)
     if not file.is_file():
         raise CheckpointError(f"{file}: no checkpoint here; train one with `gradbook gpt train`")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import torch
 
-from gradbook.data.fetch import DataError, fetch
+from gradbook.data.fetch import fetch
+from gradbook.errors import DataError
 from gradbook.gpt.tokenizer import CharTokenizer
 
 VAL_FRACTION = 0.1
@@ -28,6 +29,8 @@ def load_text(path: str | os.PathLike | None = None) -> str:
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})"
                         ) from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not text:
         raise DataError(f"{path}: the file is empty")
     return text
@@ -42,7 +45,7 @@ class TextData:
 
     @classmethod
     def from_text(cls, text: str, tokenizer: CharTokenizer, block_size: int,
-                  source: str = "the text") -> "TextData":
+                  source: str = "the text") -> TextData:
         ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)
         n = int(len(ids) * (1 - VAL_FRACTION))
         data = cls(ids[:n], ids[n:])
@@ -52,7 +55,7 @@ class TextData:
                     f"{source}: {len(ids)} characters is too short: the {name} split has "
                     f"{len(split)}, fewer than one block of {block_size} plus the next character")
         return data
-# --8<-- [end:split]
+    # --8<-- [end:split]
 
     def split(self, name: str) -> torch.Tensor:
         return {"train": self.train, "val": self.val}[name]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from gradbook.errors import SettingsError
 from gradbook.gpt.model import KVCache, TinyGPT
 
 
@@ -17,11 +18,11 @@ def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
     distribution; top-k keeps only the k most likely tokens and renormalises.
     """
     if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
+        raise SettingsError(f"temperature must be positive, got {temperature}")
     logits = logits / temperature
     if top_k is not None:
         if top_k < 1:
-            raise ValueError(f"top_k must be at least 1, got {top_k}")
+            raise SettingsError(f"top_k must be at least 1, got {top_k}")
         kth = torch.topk(logits, min(top_k, logits.size(-1))).values[..., -1, None]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     return F.softmax(logits, dim=-1)
@@ -42,9 +43,9 @@ def generate(model: TinyGPT, prompt: list[int], max_new_tokens: int, temperature
     so a seeded run gives the same text both ways.
     """
     if not prompt:
-        raise ValueError("the prompt must hold at least one character")
+        raise SettingsError("the prompt must hold at least one character")
     if max_new_tokens < 1:
-        raise ValueError(f"the length must be at least 1, got {max_new_tokens}")
+        raise SettingsError(f"the length must be at least 1, got {max_new_tokens}")
     next_token_distribution(torch.zeros(1), temperature, top_k)   # check the settings first
     block = model.config.block_size
     device = next(model.parameters()).device

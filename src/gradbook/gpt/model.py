@@ -15,54 +15,12 @@ Attention comes in two interchangeable forms: written out step by step
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ATTENTION = ("explicit", "sdpa")
-
-
-def require_positive_ints(settings, names: tuple[str, ...]) -> None:
-    """Raise ValueError naming the first of ``names`` that is not a positive integer."""
-    for name in names:
-        value = getattr(settings, name)
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def settings_from_dict(cls, d: dict, what: str):
-    """A checked ``cls`` (a settings dataclass) from a dict, e.g. one read from a checkpoint."""
-    unknown = set(d) - {f.name for f in fields(cls)}
-    if unknown:
-        raise ValueError(f"unknown {what} settings: {', '.join(sorted(unknown))}")
-    return cls(**d).check()
-
-
-@dataclass
-class GPTConfig:
-    vocab_size: int = 65
-    block_size: int = 64      # the longest context the model can see
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 128
-    dropout: float = 0.0
-    attention: str = "sdpa"   # "explicit" or "sdpa": the same maths, two implementations
-
-    def check(self) -> "GPTConfig":
-        require_positive_ints(self, ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"))
-        if self.n_embd % self.n_head:
-            raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.attention not in ATTENTION:
-            raise ValueError(f"attention must be one of {ATTENTION}, got {self.attention!r}")
-        return self
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "GPTConfig":
-        return settings_from_dict(cls, d, "model")
+from gradbook.gpt.config import GPTConfig
 
 
 # --8<-- [start:cache]
@@ -89,7 +47,8 @@ class LayerCache:
 class KVCache:
     """One :class:`LayerCache` per block, all the same length."""
 
-    def __init__(self, config: GPTConfig, batch: int = 1, device=None, dtype=torch.float32):
+    def __init__(self, config: GPTConfig, batch: int = 1, device: torch.device | str | None = None,
+                 dtype: torch.dtype = torch.float32):
         head_size = config.n_embd // config.n_head
         self.layers = [LayerCache(batch, config.n_head, config.block_size, head_size,
                                   torch.device(device or "cpu"), dtype)
@@ -103,6 +62,8 @@ class KVCache:
 
 # --8<-- [start:attention]
 class CausalSelfAttention(nn.Module):
+    mask: torch.Tensor   # a buffer, registered in __init__: moves with the model, never trained
+
     def __init__(self, config: GPTConfig):
         super().__init__()
         self.n_head = config.n_head
@@ -211,7 +172,7 @@ class TinyGPT(nn.Module):
         if targets is not None:
             loss = F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
         return logits, loss
-# --8<-- [end:model]
+    # --8<-- [end:model]
 
     def num_parameters(self) -> int:
         """Parameters counted once (the tied head shares the token embedding)."""

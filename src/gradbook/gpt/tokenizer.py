@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 
-class UnknownCharacters(ValueError):
+from gradbook.errors import TokenizerError
+
+
+class UnknownCharacters(TokenizerError):
     """Text holds characters the tokenizer never saw; the message lists them."""
 
 
@@ -13,14 +18,14 @@ class CharTokenizer:
 
     def __init__(self, chars: str):
         if not chars:
-            raise ValueError("a tokenizer needs at least one character")
+            raise TokenizerError("a tokenizer needs at least one character")
         if len(set(chars)) != len(chars):
-            raise ValueError("the vocabulary must not repeat a character")
+            raise TokenizerError("the vocabulary must not repeat a character")
         self.chars = chars
         self.stoi = {ch: i for i, ch in enumerate(chars)}
 
     @classmethod
-    def from_text(cls, text: str) -> "CharTokenizer":
+    def from_text(cls, text: str) -> CharTokenizer:
         """The vocabulary is every character that appears in ``text``, sorted."""
         return cls("".join(sorted(set(text))))
 
@@ -37,15 +42,15 @@ class CharTokenizer:
                                     f"{shown}{more}")
         return [self.stoi[ch] for ch in text]
 
-    def decode(self, ids) -> str:
+    def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.chars[int(i)] for i in ids)
-# --8<-- [end:tokenizer]
+    # --8<-- [end:tokenizer]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"chars": self.chars}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "CharTokenizer":
+    def from_dict(cls, d: dict[str, Any]) -> CharTokenizer:
         return cls(d["chars"])
 
     def __repr__(self) -> str:

@@ -1,11 +1,12 @@
 """Training the Tiny GPT: AdamW, warm-up then cosine decay, clipping, evaluation, checkpoints.
 
-One function, :func:`train`, runs the loop for a single process or for one rank
-of a ``torchrun`` job (:mod:`gradbook.gpt.distributed`). Every optimizer step
-draws one *global* batch of ``batch_size`` random blocks from a seeded generator;
-it is cut into ``grad_accum`` micro-batches, and each process works through its
-own share of them. So the examples that make up a step, and therefore the
-training run, do not depend on how many processes share the work.
+One function, ``train``, runs the loop for a single process or for one rank of a
+``torchrun`` job (``gradbook.gpt.distributed``), in named steps: ``restore`` a
+checkpoint, ``train_step``, ``due_for_eval`` and ``evaluate_and_save``. Every
+optimizer step draws one *global* batch of ``batch_size`` random blocks from a
+seeded generator; it is cut into ``grad_accum`` micro-batches, and each process
+works through its own share of them. So the examples that make up a step, and
+therefore the training run, do not depend on how many processes share the work.
 """
 
 from __future__ import annotations
@@ -13,74 +14,33 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
+from gradbook.errors import SettingsError
 from gradbook.gpt import checkpoint
+from gradbook.gpt.config import GPTConfig, TrainConfig
 from gradbook.gpt.data import TextData, random_starts, take_blocks
-from gradbook.gpt.model import GPTConfig, TinyGPT, require_positive_ints, settings_from_dict
+from gradbook.gpt.distributed import Ranks, mean_over_ranks
+from gradbook.gpt.model import TinyGPT
 from gradbook.gpt.tokenizer import CharTokenizer
 
-
-# --8<-- [start:config]
-@dataclass
-class TrainConfig:
-    max_iters: int = 2000
-    batch_size: int = 12          # blocks per optimizer step, summed over all processes
-    grad_accum: int = 1           # micro-batches per step, summed over all processes
-    lr: float = 4e-3              # peak learning rate, reached after the warm-up
-    min_lr: float = 4e-4          # the cosine decay ends here at max_iters
-    warmup_iters: int = 100
-    weight_decay: float = 0.1     # applied to matrices only
-    beta1: float = 0.9
-    beta2: float = 0.99
-    grad_clip: float = 1.0        # largest allowed global gradient norm
-    eval_interval: int = 250
-    eval_iters: int = 20          # batches per split at each periodic evaluation
-    final_eval_iters: int = 200   # batches per split for the final numbers
-    seed: int = 1337
-    compile: bool = False
-# --8<-- [end:config]
-
-    def check(self) -> "TrainConfig":
-        require_positive_ints(self, ("max_iters", "batch_size", "grad_accum", "eval_interval",
-                                     "eval_iters", "final_eval_iters"))
-        if self.batch_size % self.grad_accum:
-            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of grad_accum "
-                             f"({self.grad_accum})")
-        if not self.lr > 0 or not 0 <= self.min_lr <= self.lr:
-            raise ValueError(f"need lr > 0 and 0 <= min_lr <= lr, got lr={self.lr}, "
-                             f"min_lr={self.min_lr}")
-        if self.warmup_iters < 0 or self.weight_decay < 0 or self.grad_clip <= 0:
-            raise ValueError("warmup_iters and weight_decay must be >= 0 and grad_clip > 0")
-        return self
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        return settings_from_dict(cls, d, "training")
-
-
-# --8<-- [start:presets]
-PRESETS = {
-    # A laptop CPU: about 0.8 M parameters, a couple of minutes.
-    "cpu": (GPTConfig(block_size=64, n_layer=4, n_head=4, n_embd=128, dropout=0.0),
-            TrainConfig(max_iters=2000, batch_size=12)),
-    # One GPU: about 10.7 M parameters.
-    "gpu": (GPTConfig(block_size=256, n_layer=6, n_head=6, n_embd=384, dropout=0.2),
-            TrainConfig(max_iters=5000, batch_size=64, lr=1e-3, min_lr=1e-4, warmup_iters=100,
-                        eval_interval=500, eval_iters=50)),
-}
-# --8<-- [end:presets]
-
-
-def preset(name: str) -> tuple[GPTConfig, TrainConfig]:
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
-    model_config, train_config = PRESETS[name]
-    return replace(model_config), replace(train_config)
+# Every random stream of a run is seeded from ``cfg.seed``, each with a seed of its own.
+# The evaluation batches use cfg.seed + 1000 (train split) and + 1001 (val): not
+# cfg.seed, which seeds the training batches, so evaluation never replays them.
+EVAL_SEED_OFFSET = 1000
+# Ranks other than 0 seed their dropout masks with cfg.seed + 7919 × rank + step. A
+# prime stride, the 1000th, keeps the ranks' seeds apart from each other and from
+# rank 0's (cfg.seed): two coincide only for resumptions a multiple of 7919 steps apart.
+RANK_SEED_STRIDE = 7919
+# A floor for the measured training time, in seconds: a call that took no step
+# (stop_after=0, or resumed at max_iters) reports 0 tokens/s instead of dividing by zero.
+MIN_TRAIN_SECONDS = 1e-9
 
 
 # --8<-- [start:schedule]
@@ -107,7 +67,7 @@ def make_optimizer(model: TinyGPT, cfg: TrainConfig, device: torch.device) -> to
 # --8<-- [end:optimizer]
 
 
-def autocast(device: torch.device):
+def autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
     """bf16 autocast on CUDA (matrix products in bfloat16, sums and softmax in float32)."""
     if device.type == "cuda":
         return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
@@ -117,7 +77,8 @@ def autocast(device: torch.device):
 # --8<-- [start:estimate_loss]
 @torch.no_grad()
 def estimate_loss(model: TinyGPT, data: TextData, batch_size: int, iters: int, seed: int,
-                  device: torch.device, splits=("train", "val")) -> dict[str, float]:
+                  device: torch.device,
+                  splits: tuple[str, ...] = ("train", "val")) -> dict[str, float]:
     """Mean loss over ``iters`` random batches of each split; the same batches every call."""
     was_training = model.training
     model.eval()
@@ -138,16 +99,122 @@ def estimate_loss(model: TinyGPT, data: TextData, batch_size: int, iters: int, s
 # --8<-- [end:estimate_loss]
 
 
+# --8<-- [start:state]
 @dataclass
-class Ranks:
-    """Where this process sits in a job: one process unless run under ``torchrun``."""
-    rank: int = 0
-    world_size: int = 1
-    ddp_model: torch.nn.Module | None = None   # the DistributedDataParallel wrapper
+class TrainState:
+    """Everything a checkpoint holds: training goes on from it as if it had never stopped."""
+    model: TinyGPT                 # the weights, and the model's settings in model.config
+    cfg: TrainConfig
+    tokenizer: CharTokenizer
+    optimizer: torch.optim.AdamW   # with AdamW's running averages
+    generator: torch.Generator     # the batch stream, drawn alike in every process
+    step: int = 0                  # optimizer steps taken so far
+    history: list[list[float]] = field(default_factory=list)   # [step, train loss, val loss]
 
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
+    def to_checkpoint(self) -> dict[str, Any]:
+        rng: dict[str, Any] = {"torch": torch.get_rng_state(), "batch": self.generator.get_state()}
+        if torch.cuda.is_available():
+            rng["cuda"] = torch.cuda.get_rng_state_all()
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "model_config": asdict(self.model.config), "train_config": asdict(self.cfg),
+                "tokenizer": self.tokenizer.to_dict(), "step": self.step, "rng": rng,
+                "history": self.history}
+    # --8<-- [end:state]
+
+
+def new_state(model_cfg: GPTConfig, cfg: TrainConfig, tokenizer: CharTokenizer,
+              device: torch.device) -> TrainState:
+    """Step 0: the initial weights, the same in every process, and a fresh batch stream."""
+    torch.manual_seed(cfg.seed)
+    model = TinyGPT(model_cfg).to(device)
+    optimizer = make_optimizer(model, cfg, device)
+    return TrainState(model, cfg, tokenizer, optimizer, torch.Generator().manual_seed(cfg.seed))
+
+
+# --8<-- [start:restore]
+def restore(state: TrainState, saved: dict[str, Any], device: torch.device) -> None:
+    """Continue from a loaded checkpoint: weights, AdamW's state, step, history, random streams."""
+    state.model.load_state_dict(saved["model"])
+    state.optimizer.load_state_dict(saved["optimizer"])
+    state.step, state.history = saved["step"], [list(h) for h in saved["history"]]
+    torch.set_rng_state(saved["rng"]["torch"])          # the dropout masks go on as before
+    state.generator.set_state(saved["rng"]["batch"])    # and so do the batches
+    saved_cuda = saved["rng"].get("cuda", [])
+    if device.type == "cuda" and len(saved_cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(saved_cuda)
+# --8<-- [end:restore]
+
+
+# --8<-- [start:train_step]
+def train_step(state: TrainState, data: TextData, forward: Callable[..., Any],
+               ddp: DistributedDataParallel | None, ranks: Ranks,
+               device: torch.device) -> tuple[float, float]:
+    """One optimizer step on one global batch; its loss (over all processes) and learning rate.
+
+    ``forward`` is the model as this process calls it: wrapped in ``ddp`` when there
+    are several processes, compiled if ``cfg.compile``.
+    """
+    cfg, block = state.cfg, state.model.config.block_size
+    lr = lr_at(state.step, cfg)
+    for group in state.optimizer.param_groups:
+        group["lr"] = lr
+    starts = random_starts(data.train, block, cfg.batch_size, state.generator)
+    micro = cfg.batch_size // cfg.grad_accum          # blocks per micro-batch
+    mine = cfg.grad_accum // ranks.world_size         # micro-batches this process computes
+    total = 0.0
+    for j in range(mine):
+        chunk = ranks.rank * mine + j
+        x, y = take_blocks(data.train, starts[chunk * micro:(chunk + 1) * micro], block)
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        # all-reduce the gradients only after this process's last micro-batch
+        sync = ddp.no_sync() if ddp is not None and j < mine - 1 else contextlib.nullcontext()
+        with sync:
+            with autocast(device):                    # forward and loss in bf16 on CUDA
+                _, loss = forward(x, y)
+            (loss / mine).backward()                  # backward outside autocast, as advised
+        total += loss.item() / mine
+    total = mean_over_ranks(total, ranks, device)     # log the loss of the whole batch
+    torch.nn.utils.clip_grad_norm_(state.model.parameters(), cfg.grad_clip)
+    state.optimizer.step()
+    state.optimizer.zero_grad(set_to_none=True)
+    state.step += 1
+    return total, lr
+# --8<-- [end:train_step]
+
+
+# --8<-- [start:due_for_eval]
+def due_for_eval(state: TrainState) -> bool:
+    """Every ``eval_interval`` steps and at the last, but not twice at one step: a run
+    resumed from the checkpoint of an evaluation does not repeat it."""
+    scheduled = state.step % state.cfg.eval_interval == 0 or state.step == state.cfg.max_iters
+    return scheduled and (not state.history or state.history[-1][0] != state.step)
+# --8<-- [end:due_for_eval]
+
+
+# --8<-- [start:evaluate_and_save]
+def evaluate(state: TrainState, data: TextData, iters: int, device: torch.device
+             ) -> dict[str, float]:
+    """The loss on the same fixed batches at every call, however many processes train."""
+    return estimate_loss(state.model, data, state.cfg.batch_size, iters,
+                         state.cfg.seed + EVAL_SEED_OFFSET, device)
+
+
+def save(state: TrainState, out: str | Path | None) -> None:
+    """Write a checkpoint to the folder ``out``; no folder, no checkpoint."""
+    if out is not None:
+        checkpoint.save(out, state.to_checkpoint())
+
+
+def evaluate_and_save(state: TrainState, data: TextData, device: torch.device,
+                      out: str | Path | None,
+                      on_eval: Callable[[int, dict[str, float]], None] | None = None) -> None:
+    """Record this step's loss on both splits, report it, and save a checkpoint to ``out``."""
+    losses = evaluate(state, data, state.cfg.eval_iters, device)
+    state.history.append([state.step, losses["train"], losses["val"]])
+    if on_eval:
+        on_eval(state.step, losses)
+    save(state, out)
+# --8<-- [end:evaluate_and_save]
 
 
 @dataclass
@@ -160,19 +227,10 @@ class TrainResult:
     tokens_per_second: float = 0.0        # training steps only, all processes together
 
 
-def _state(model, optimizer, model_cfg, train_cfg, tokenizer, step, generator, history):
-    rng = {"torch": torch.get_rng_state(), "batch": generator.get_state()}
-    if torch.cuda.is_available():
-        rng["cuda"] = torch.cuda.get_rng_state_all()
-    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "model_config": asdict(model_cfg), "train_config": asdict(train_cfg),
-            "tokenizer": tokenizer.to_dict(), "step": step, "rng": rng, "history": history}
-
-
 # --8<-- [start:train]
-def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: TrainConfig,
+def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: TrainConfig, *,
           device: torch.device | str = "cpu", out: str | Path | None = None,
-          resume: dict | None = None, stop_after: int | None = None,
+          resume: dict[str, Any] | None = None, stop_after: int | None = None,
           on_step: Callable[[int, float, float, float], None] | None = None,
           on_eval: Callable[[int, dict[str, float]], None] | None = None,
           ranks: Ranks | None = None) -> TrainResult:
@@ -186,93 +244,44 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
     device, ranks = torch.device(device), ranks or Ranks()
     model_cfg, cfg = model_cfg.check(), cfg.check()
     if cfg.grad_accum % ranks.world_size:
-        raise ValueError(f"grad_accum ({cfg.grad_accum}) must be a multiple of the number of "
-                         f"processes ({ranks.world_size})")
-    torch.manual_seed(cfg.seed)                       # same initial weights in every process
-    model = TinyGPT(model_cfg).to(device)
-    optimizer = make_optimizer(model, cfg, device)
-    generator = torch.Generator().manual_seed(cfg.seed)   # the batch stream, same in every rank
-    step, history = 0, []
+        raise SettingsError(f"grad_accum ({cfg.grad_accum}) must be a multiple of the number of "
+                            f"processes ({ranks.world_size})")
+    state = new_state(model_cfg, cfg, tokenizer, device)
     if resume is not None:
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
-        step, history = resume["step"], [list(h) for h in resume["history"]]
-        torch.set_rng_state(resume["rng"]["torch"])
-        generator.set_state(resume["rng"]["batch"])
-        saved_cuda = resume["rng"].get("cuda", [])
-        if device.type == "cuda" and len(saved_cuda) == torch.cuda.device_count():
-            torch.cuda.set_rng_state_all(saved_cuda)
+        restore(state, resume, device)
     if ranks.rank:     # other ranks: their own dropout masks (rank 0 keeps the saved stream)
-        torch.manual_seed(cfg.seed + 7919 * ranks.rank + step)
-    ddp = ranks.ddp_model(model) if ranks.ddp_model is not None else None
-    forward = ddp if ddp is not None else model
+        torch.manual_seed(cfg.seed + RANK_SEED_STRIDE * ranks.rank + state.step)
+    ddp = ranks.wrap_in_ddp(state.model) if ranks.wrap_in_ddp is not None else None
+    forward: Callable[..., Any] = ddp if ddp is not None else state.model
     if cfg.compile:
         forward = torch.compile(forward)
-    block, micro = model_cfg.block_size, cfg.batch_size // cfg.grad_accum
-    mine = cfg.grad_accum // ranks.world_size         # micro-batches this process computes
-    tokens_per_step = cfg.batch_size * block
-    eval_seed = cfg.seed + 1000
-
-    def evaluate(iters: int) -> dict[str, float]:   # the same batches, however many processes
-        return estimate_loss(model, data, cfg.batch_size, iters, eval_seed, device)
-
-    def save() -> None:
-        if out is not None and ranks.is_main:
-            checkpoint.save(out, _state(model, optimizer, model_cfg, cfg, tokenizer, step,
-                                        generator, history))
-
+    tokens_per_step = cfg.batch_size * model_cfg.block_size
+    last = cfg.max_iters if stop_after is None else min(cfg.max_iters, state.step + stop_after)
     began, train_time, trained_steps = time.perf_counter(), 0.0, 0
-    last = cfg.max_iters if stop_after is None else min(cfg.max_iters, step + stop_after)
-    model.train()
+    state.model.train()
     while True:
-        if ranks.is_main and (step % cfg.eval_interval == 0 or step == cfg.max_iters) and (
-                not history or history[-1][0] != step):
-            losses = evaluate(cfg.eval_iters)
-            history.append([step, losses["train"], losses["val"]])
-            if on_eval:
-                on_eval(step, losses)
-            save()
-        if step >= last:
+        if ranks.is_main and due_for_eval(state):
+            evaluate_and_save(state, data, device, out, on_eval)
+        if state.step >= last:
             break
         tick = time.perf_counter()
-        lr = lr_at(step, cfg)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        starts = random_starts(data.train, block, cfg.batch_size, generator)
-        total = 0.0
-        for j in range(mine):
-            chunk = ranks.rank * mine + j
-            x, y = take_blocks(data.train, starts[chunk * micro:(chunk + 1) * micro], block)
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            # all-reduce the gradients only after this process's last micro-batch
-            sync = ddp.no_sync() if ddp is not None and j < mine - 1 else contextlib.nullcontext()
-            with sync:
-                with autocast(device):                # forward and loss in bf16 on CUDA
-                    _, loss = forward(x, y)
-                (loss / mine).backward()              # backward outside autocast, as advised
-            total += loss.item() / mine
-        if ranks.world_size > 1:                      # log the loss of the whole batch
-            from gradbook.gpt.distributed import mean_over_ranks
-            total = mean_over_ranks(total, ranks, device)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        step += 1
+        loss, lr = train_step(state, data, forward, ddp, ranks, device)
         elapsed = time.perf_counter() - tick
         train_time, trained_steps = train_time + elapsed, trained_steps + 1
         if on_step:
-            on_step(step, total, lr, tokens_per_step / elapsed)
-    if ranks.is_main and step != history[-1][0]:
-        save()                                        # stopped between evaluations
-    result = TrainResult(model, step, history, seconds=time.perf_counter() - began,
-                         tokens_per_second=trained_steps * tokens_per_step / max(train_time, 1e-9))
-    if step == cfg.max_iters and ranks.is_main:
-        result.final = evaluate(cfg.final_eval_iters)
+            on_step(state.step, loss, lr, tokens_per_step / elapsed)
+    if ranks.is_main and state.step != state.history[-1][0]:
+        save(state, out)                              # stopped between evaluations
+    tokens_per_second = trained_steps * tokens_per_step / max(train_time, MIN_TRAIN_SECONDS)
+    result = TrainResult(state.model, state.step, state.history,
+                         seconds=time.perf_counter() - began, tokens_per_second=tokens_per_second)
+    if state.step == cfg.max_iters and ranks.is_main:
+        result.final = evaluate(state, data, cfg.final_eval_iters, device)
     return result
 # --8<-- [end:train]
 
 
-def model_from_checkpoint(state: dict, device: torch.device | str = "cpu"
+def model_from_checkpoint(state: dict[str, Any], device: torch.device | str = "cpu"
                           ) -> tuple[TinyGPT, CharTokenizer]:
     """The trained model (in eval mode) and its tokenizer, from a loaded checkpoint."""
     model_cfg = GPTConfig.from_dict(state["model_config"])

@@ -2,6 +2,7 @@
 
 from gradbook.manual.data import line_data, make_memory_data
 from gradbook.manual.gradcheck import numerical_gradient, relative_error
+from gradbook.manual.io import load_params, save_params
 from gradbook.manual.linear import (
     FitResult,
     LinearParams,
@@ -10,7 +11,6 @@ from gradbook.manual.linear import (
     mse_loss,
     predict,
 )
-from gradbook.manual.io import load_params, save_params
 
 __all__ = [
     "FitResult",

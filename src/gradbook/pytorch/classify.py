@@ -8,18 +8,24 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from gradbook.errors import CheckpointError
 from gradbook.files import atomic_write
 
 
 # --8<-- [start:mlp]
 def mlp(sizes: list[int], seed: int = 0) -> nn.Sequential:
-    """Linear layers of the given sizes with ReLU between them (none after the last)."""
-    torch.manual_seed(seed)
+    """Linear layers of the given sizes with ReLU between them (none after the last).
+
+    The starting weights are drawn from ``seed`` inside ``fork_rng``, which puts
+    PyTorch's global random generator back as it was afterwards.
+    """
     layers: list[nn.Module] = []
-    for i, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(nn.Linear(nin, nout))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for i, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
+            layers.append(nn.Linear(nin, nout))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
     return nn.Sequential(*layers)
 # --8<-- [end:mlp]
 
@@ -29,7 +35,7 @@ def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module
           steps: int = 500, lr: float = 0.05) -> list[float]:
     """Full-batch training with Adam: forward, loss, backward, step — ``steps`` times."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
+    losses: list[float] = []
     for _ in range(steps):
         loss = loss_fn(model(X), y)           # forward
         opt.zero_grad()                       # clear last step's gradients
@@ -56,7 +62,7 @@ def train_xor(hidden: int = 8, steps: int = 500, lr: float = 0.05, seed: int = 0
 
 
 # --8<-- [start:save_load]
-def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
+def save_weights(model: nn.Module, path: str | os.PathLike[str]) -> Path:
     """Save only the tensors (``state_dict``), atomically: temporary file, then rename."""
     path = Path(path)
     with atomic_write(path) as fh:
@@ -64,19 +70,21 @@ def save_weights(model: nn.Module, path: str | os.PathLike) -> Path:
     return path
 
 
-def load_weights(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    """Load tensors saved by :func:`save_weights`, refusing anything that would run code.
+def load_weights(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
+    """Load tensors saved by `save_weights`, refusing anything that would run code.
 
     ``weights_only=True`` makes ``torch.load`` unpickle only tensors and plain
-    containers; a file that smuggles in a callable is rejected before it runs.
+    containers; a file that smuggles in a callable is rejected before it runs. A
+    missing, damaged or unsafe file is a `CheckpointError`; weights of another
+    shape than ``model``'s are a `ValueError`: the file is fine, the model is not.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such weights file")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such weights file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
-        raise ValueError(f"{path}: not a safe weights file ({type(exc).__name__})") from exc
+        raise CheckpointError(f"{path}: not a safe weights file ({type(exc).__name__})") from exc
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

@@ -51,7 +51,7 @@ class Scaler:
     std: torch.Tensor
 
     @classmethod
-    def fit(cls, t: torch.Tensor) -> "Scaler":
+    def fit(cls, t: torch.Tensor) -> Scaler:
         return cls(t.mean(dim=0), t.std(dim=0))
 
     def __call__(self, t: torch.Tensor) -> torch.Tensor:

@@ -13,11 +13,12 @@ def fit_by_hand(x: torch.Tensor, y: torch.Tensor, lr: float = 0.1, epochs: int =
     """Chapter 1's loop with autograd doing the derivatives and us doing the update."""
     w = torch.zeros(x.shape[1], 1, dtype=x.dtype, requires_grad=True)
     b = torch.zeros(1, dtype=x.dtype, requires_grad=True)
-    losses = []
+    losses: list[float] = []
     for _ in range(epochs):
         loss = ((x @ w + b - y) ** 2).mean()
         losses.append(loss.item())
         loss.backward()                  # fills w.grad and b.grad
+        assert w.grad is not None and b.grad is not None
         with torch.no_grad():            # the update itself is not part of the model
             w -= lr * w.grad
             b -= lr * b.grad
@@ -51,6 +52,6 @@ def fit_module(x: torch.Tensor, y: torch.Tensor, optimizer: str = "sgd", lr: flo
 # --8<-- [end:module]
 
 
-def as_tensors(*arrays: np.ndarray, dtype=torch.float64) -> list[torch.Tensor]:
+def as_tensors(*arrays: np.ndarray, dtype: torch.dtype = torch.float64) -> list[torch.Tensor]:
     """numpy arrays to torch tensors (float64 by default, to compare with Chapter 1)."""
     return [torch.as_tensor(a, dtype=dtype) for a in arrays]

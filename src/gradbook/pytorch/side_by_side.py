@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gradbook.tensor import Tensor, nn as gnn, optim as goptim
+from gradbook.tensor import Tensor
+from gradbook.tensor import nn as gnn
+from gradbook.tensor import optim as goptim
 from gradbook.tensor.functional import cross_entropy
 
 
@@ -15,7 +17,8 @@ def twin_models(sizes: list[int], seed: int = 0) -> tuple[gnn.Sequential, torch.
     Our ``Linear`` stores ``W`` as ``(nin, nout)`` and computes ``x @ W``; PyTorch's
     stores ``(nout, nin)`` and computes ``x @ W.T``: copying means transposing.
     """
-    ours_layers, torch_layers = [], []
+    ours_layers: list[gnn.Module] = []
+    torch_layers: list[torch.nn.Module] = []
     for i, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
         layer = gnn.Linear(nin, nout, rng=seed + i)
         twin = torch.nn.Linear(nin, nout)

@@ -1,18 +1,18 @@
-"""Pictures of a :class:`~gradbook.scalar.Value` graph, drawn by the library itself.
+"""Pictures of a `Value` graph, drawn by the library itself.
 
 Two renderings of the same structure: Mermaid text, which the book's pages turn
 into diagrams, and a matplotlib figure, saved as SVG where a picture is better.
 Each value is a box with its label, data and grad; each operation is its own
 round node between the values it reads and the value it makes.
 
-The figure is made in two steps: :func:`graph_data` lays the graph out as plain
-lists and text, and :func:`draw_graph` draws that, so a chapter script can save
-the description beside the picture (``gradbook.figures.save_figure``).
-:func:`to_figure` does both.
+The figure is made in two steps: `graph_data` lays the graph out as plain
+lists and text, and `draw_graph` draws that, so a chapter script can save
+the description beside the picture (`gradbook.figures.save_figure`).
+`to_figure` does both.
 
 A whole network's graph is too big for that, value by value. For a multi-layer
-perceptron, :func:`network_data` keeps one box per neuron and one edge per weight,
-and :func:`draw_network` draws that summary.
+perceptron, `network_data` keeps one box per neuron and one edge per weight,
+and `draw_network` draws that summary.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from gradbook.scalar.engine import Value, topological_order
 
 if TYPE_CHECKING:                     # matplotlib is needed only to draw a figure
     from matplotlib.figure import Figure
+
+# A node of the drawing: a value's box, or the round node of the operation that made it.
+Node = Value | tuple[str, Value]
 
 MAX_NODES = 40
 X_SCALE = 1.9                         # width of a column in a figure, in the units of a row
@@ -56,8 +59,8 @@ def _text(v: Value, precision: int) -> tuple[str, str, str]:
 # --8<-- [start:mermaid]
 def to_mermaid(root: Value, max_nodes: int = MAX_NODES, precision: int = 4,
                direction: str = "LR") -> str:
-    """The graph that computes ``root`` as a Mermaid flowchart (``LR``: left to right,
-    ``TB``: top to bottom, better for long chains on a narrow page)."""
+    """The graph that computes `root` as a Mermaid flowchart (`LR`: left to right,
+    `TB`: top to bottom, better for long chains on a narrow page)."""
     if direction not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"direction must be LR, TB, RL or BT, got {direction!r}")
     graph = _collect(root, max_nodes)
@@ -85,9 +88,9 @@ def _escape(text: str) -> str:
 # --8<-- [end:mermaid]
 
 
-def _layout(graph: _Graph) -> tuple[dict[object, tuple[float, float]], int]:
+def _layout(graph: _Graph) -> tuple[dict[Node, tuple[float, float]], int]:
     """Columns by depth (leaves on the left), rows ordered to limit crossings."""
-    depth: dict[object, int] = {}
+    depth: dict[Node, int] = {}
     for v in graph.values:                       # children come first
         if v.children:
             op_depth = 1 + max(depth[c] for c in v.children)
@@ -97,21 +100,21 @@ def _layout(graph: _Graph) -> tuple[dict[object, tuple[float, float]], int]:
             depth[v] = 0
     # Move each leaf right, to just before the first operation that reads it, so a
     # constant used late does not stretch an edge across the whole picture.
-    first_use: dict[Value, int] = {}
+    first_use: dict[Node, int] = {}
     for v in graph.values:
         for c in v.children:
             if not c.children:
                 column = depth[("op", v)] - 1
                 first_use[c] = min(first_use.get(c, column), column)
     depth.update(first_use)
-    columns: dict[int, list[object]] = {}
+    columns: dict[int, list[Node]] = {}
     for node in depth:
         columns.setdefault(depth[node], []).append(node)
-    pos: dict[object, tuple[float, float]] = {}
+    pos: dict[Node, tuple[float, float]] = {}
     for col in sorted(columns):
         nodes = columns[col]
         if col > 0:                              # barycentre of what feeds each node
-            def height(node) -> float:
+            def height(node: Node) -> float:
                 if isinstance(node, tuple):
                     feeds = [pos[c][1] for c in node[1].children]
                 elif node.children:
@@ -127,12 +130,12 @@ def _layout(graph: _Graph) -> tuple[dict[object, tuple[float, float]], int]:
 
 # --8<-- [start:svg]
 def graph_data(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> dict[str, Any]:
-    """What :func:`draw_graph` needs to draw the graph of ``root``: plain lists and text.
+    """What `draw_graph` needs to draw the graph of `root`: plain lists and text.
 
-    ``values``: one entry per value, children first, with its ``id``, its ``text``
-    (label, data and grad) and where it sits (``at``: column, row); a value made by
-    an operation also has the operation (``op``), where its round node sits
-    (``op_at``) and the ids of the values it reads (``inputs``). ``size``: the
+    `values`: one entry per value, children first, with its `id`, its `text`
+    (label, data and grad) and where it sits (`at`: column, row); a value made by
+    an operation also has the operation (`op`), where its round node sits
+    (`op_at`) and the ids of the values it reads (`inputs`). `size`: the
     figure's width and height in inches, enough for every box.
     """
     graph = _collect(root, max_nodes)
@@ -151,7 +154,7 @@ def graph_data(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> d
 
 
 def draw_graph(data: dict[str, Any]) -> Figure:
-    """Draw :func:`graph_data`'s description of a graph: boxes, round operations, arrows."""
+    """Draw `graph_data`'s description of a graph: boxes, round operations, arrows."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyArrowPatch
 
@@ -185,10 +188,10 @@ def draw_graph(data: dict[str, Any]) -> Figure:
 
 
 def to_figure(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> Figure:
-    """The same graph as a matplotlib figure: ``draw_graph(graph_data(root))``.
+    """The same graph as a matplotlib figure: `draw_graph(graph_data(root))`.
 
-    Save it with ``gradbook.figures.save_svg``, or save the data with the picture:
-    ``save_figure(name, graph_data(root), draw_graph)``.
+    Save it with `gradbook.figures.save_svg`, or save the data with the picture:
+    `save_figure(name, graph_data(root), draw_graph)`.
     """
     return draw_graph(graph_data(root, max_nodes, precision))
 # --8<-- [end:svg]
@@ -196,13 +199,13 @@ def to_figure(root: Value, max_nodes: int = MAX_NODES, precision: int = 4) -> Fi
 
 def network_data(model: Any, inputs: list[Value | float], outputs: list[list[Value]],
                  edges: str = "weights", precision: int = 4) -> dict[str, Any]:
-    """A layer-level summary of a multi-layer perceptron, for :func:`draw_network`.
+    """A layer-level summary of a multi-layer perceptron, for `draw_network`.
 
     A network's whole graph is far too big to draw value by value, so this keeps one
-    box per neuron: ``model.layers[i].neurons[j]`` with its output ``outputs[i][j]``
-    (the ``Value`` it produced, with its ``data`` and ``grad``), and one edge per
-    weight. ``edges="weights"`` gives each edge its weight, ``edges="grads"`` the
-    gradient that ``backward()`` left on that weight.
+    box per neuron: `model.layers[i].neurons[j]` with its output `outputs[i][j]`
+    (the `Value` it produced, with its `data` and `grad`), and one edge per
+    weight. `edges="weights"` gives each edge its weight, `edges="grads"` the
+    gradient that `backward()` left on that weight.
     """
     if edges not in ("weights", "grads"):
         raise ValueError(f"edges must be 'weights' or 'grads', got {edges!r}")
@@ -232,7 +235,7 @@ def network_data(model: Any, inputs: list[Value | float], outputs: list[list[Val
 
 
 def draw_network(data: dict[str, Any]) -> Figure:
-    """Draw :func:`network_data`: a column of boxes per layer, an edge per weight.
+    """Draw `network_data`: a column of boxes per layer, an edge per weight.
 
     An edge's colour gives the sign of its number (blue positive, orange negative)
     and its width the size, relative to the largest on the picture.

@@ -1,14 +1,12 @@
 """A scalar automatic-differentiation engine: one number, one node, one graph.
 
-Every arithmetic operation on :class:`Value` objects creates a new ``Value`` that
-remembers its inputs (``children``) and, for each input, the *local derivative* of
-the output with respect to that input (``local_grads``), computed at the moment
-the operation runs. ``backward()`` then applies the chain rule from the output
-back to the leaves:
+Every arithmetic operation on `Value` objects creates a new `Value` that
+remembers its inputs (`children`) and, for each input, the *local derivative* of
+the output with respect to that input (`local_grads`), computed at the moment
+the operation runs. `backward()` then applies the chain rule from the output
+back to the leaves,
 
-.. math:: \\frac{\\partial L}{\\partial \\text{child}} \\mathrel{+}=
-    \\frac{\\partial \\text{out}}{\\partial \\text{child}} \\cdot
-    \\frac{\\partial L}{\\partial \\text{out}}
+    ∂L/∂child += ∂out/∂child · ∂L/∂out,
 
 visiting each node only after every node that uses it (topological order).
 """
@@ -29,7 +27,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "children", "local_grads")
 
     def __init__(self, data: Number, label: str = "", op: str = "",
-                 children: tuple[Value, ...] = (), local_grads: tuple[float, ...] = ()):
+                 children: tuple[Value, ...] = (), local_grads: tuple[float, ...] = ()) -> None:
         self.data = float(data)
         self.grad = 0.0                 # dL/d(this value), filled in by backward()
         self.label = label              # a name for pictures; optional
@@ -40,7 +38,7 @@ class Value:
     def __repr__(self) -> str:
         name = f"{self.label}: " if self.label else ""
         return f"Value({name}data={self.data:.4g}, grad={self.grad:.4g})"
-# --8<-- [end:value]
+    # --8<-- [end:value]
 
     # --8<-- [start:add_mul]
     def __add__(self, other: Value | Number) -> Value:
@@ -106,8 +104,10 @@ class Value:
         return Value(t, op="tanh", children=(self,), local_grads=(1.0 - t * t,))
 
     def sigmoid(self) -> Value:
-        s = 1.0 / (1.0 + math.exp(-self.data)) if self.data >= 0 else \
-            math.exp(self.data) / (1.0 + math.exp(self.data))              # no overflow
+        if self.data >= 0:
+            s = 1.0 / (1.0 + math.exp(-self.data))
+        else:                                   # the same, without e^-a, which could overflow
+            s = math.exp(self.data) / (1.0 + math.exp(self.data))
         return Value(s, op="sigmoid", children=(self,), local_grads=(s * (1.0 - s),))
 
     def relu(self) -> Value:
@@ -119,9 +119,9 @@ class Value:
     # --8<-- [start:nary]
     @staticmethod
     def sum_of(terms: Iterable[Value | Number]) -> Value:
-        """:math:`\\sum_i t_i` as *one* node with many children, each local gradient 1.
+        """The sum of `terms`, Σ_i t_i, as *one* node with many children, each local gradient 1.
 
-        Adding ``n`` values pairwise makes ``n - 1`` nodes; this makes one. Same
+        Adding `n` values pairwise makes `n - 1` nodes; this makes one. Same
         value, same gradients, far less bookkeeping.
         """
         values = [t if isinstance(t, Value) else Value(t) for t in terms]
@@ -130,15 +130,15 @@ class Value:
 
     @staticmethod
     def weighted_sum(weights: list[Value], inputs: list[Value | Number], bias: Value) -> Value:
-        """A neuron's pre-activation :math:`b + \\sum_i w_i x_i`, as a single node.
+        """A neuron's pre-activation b + Σ_i w_i x_i, as a single node.
 
-        :math:`\\partial/\\partial w_i = x_i`, :math:`\\partial/\\partial x_i = w_i`,
-        :math:`\\partial/\\partial b = 1`. Inputs may be plain numbers (data), which
-        need no gradient.
+        Its local derivatives are ∂/∂w_i = x_i, ∂/∂x_i = w_i and ∂/∂b = 1. Inputs
+        may be plain numbers (data), which need no gradient.
         """
         if len(weights) != len(inputs):
             raise ValueError(f"{len(weights)} weights but {len(inputs)} inputs")
-        children, local_grads = [bias], [1.0]
+        children = [bias]
+        local_grads = [1.0]
         total = bias.data
         for w, x in zip(weights, inputs):
             if isinstance(x, Value):
@@ -154,13 +154,13 @@ class Value:
 
     # --8<-- [start:backward]
     def backward(self) -> None:
-        """Fill in ``grad`` = d(self)/d(node) for every node this value depends on.
+        """Fill in `grad` = d(self)/d(node) for every node this value depends on.
 
         Leaves (values no operation produced, such as weights) *accumulate*: call
-        ``backward()`` on two results built from the same leaves and their ``grad``
+        `backward()` on two results built from the same leaves and their `grad`
         holds the sum, exactly as in PyTorch. Zero them between steps
-        (``Module.zero_grad()``). Every other node's ``grad`` is reset here, so
-        calling ``backward()`` twice on one graph adds the same gradient twice to
+        (`Module.zero_grad()`). Every other node's `grad` is reset here, so
+        calling `backward()` twice on one graph adds the same gradient twice to
         the leaves and nothing else.
         """
         order = topological_order(self)
@@ -177,7 +177,7 @@ class Value:
 
 # --8<-- [start:topo]
 def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, each listed after all of its children.
+    """Every node `root` depends on, each listed after all of its children.
 
     A depth-first search with an explicit stack instead of recursion, so that a
     graph 100,000 operations deep does not hit Python's recursion limit.

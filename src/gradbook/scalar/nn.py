@@ -1,10 +1,10 @@
-"""Neurons, layers and multi-layer perceptrons made of :class:`~gradbook.scalar.Value`."""
+"""Neurons, layers and multi-layer perceptrons made of `gradbook.scalar.Value`."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 
+from gradbook.rng import PySeed, as_random
 from gradbook.scalar.engine import Number, Value
 
 ACTIVATIONS = ("relu", "tanh", "linear")
@@ -18,7 +18,7 @@ class Module:
         return []
 
     def zero_grad(self) -> None:
-        """Gradients of leaves accumulate across ``backward()`` calls; clear them."""
+        """Gradients of leaves accumulate across `backward()` calls; clear them."""
         for p in self.parameters():
             p.grad = 0.0
 # --8<-- [end:module]
@@ -26,16 +26,17 @@ class Module:
 
 # --8<-- [start:neuron]
 class Neuron(Module):
-    """:math:`\\text{act}(b + \\sum_i w_i x_i)` with ``nin`` weights and one bias.
+    """`act(b + Σ_i w_i x_i)` with `nin` weights and one bias.
 
-    Weights start uniform in [-1, 1] and the bias at 0, drawn from ``rng`` so the
-    same seed always builds the same neuron.
+    Weights start uniform in [-1, 1] and the bias at 0. The weights come from `rng`,
+    a `random.Random` or a seed: the same seed always builds the same neuron, and
+    `None` draws fresh random weights.
     """
 
-    def __init__(self, nin: int, activation: str = "relu", rng: random.Random | None = None):
+    def __init__(self, nin: int, activation: str = "relu", rng: PySeed = None) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-        rng = rng or random.Random(0)
+        rng = as_random(rng)
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
         self.activation = activation
@@ -58,11 +59,10 @@ class Neuron(Module):
 
 # --8<-- [start:layer]
 class Layer(Module):
-    """``nout`` neurons that all read the same inputs."""
+    """`nout` neurons that all read the same inputs, drawing their weights from one `rng`."""
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu",
-                 rng: random.Random | None = None):
-        rng = rng or random.Random(0)
+    def __init__(self, nin: int, nout: int, activation: str = "relu", rng: PySeed = None) -> None:
+        rng = as_random(rng)
         self.neurons = [Neuron(nin, activation, rng) for _ in range(nout)]
 
     def __call__(self, x: Sequence[Value | Number]) -> list[Value]:
@@ -78,16 +78,18 @@ class Layer(Module):
 
 # --8<-- [start:mlp]
 class MLP(Module):
-    """A multi-layer perceptron: hidden layers with ``activation``, a linear output.
+    """A multi-layer perceptron: hidden layers with `activation`, a linear output.
 
-    ``MLP(2, [16, 32, 1])`` reads 2 numbers, has hidden layers of 16 and 32
-    neurons and one output. ``seed`` fixes the initial weights.
+    `MLP(2, [16, 32, 1])` reads 2 numbers, has hidden layers of 16 and 32
+    neurons and one output. `seed` fixes the initial weights; without one they are
+    fresh random numbers.
     """
 
-    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", seed: int = 0):
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 seed: PySeed = None) -> None:
         if activation == "linear":
             raise ValueError("hidden layers need a non-linearity: use 'relu' or 'tanh'")
-        rng = random.Random(seed)
+        rng = as_random(seed)
         sizes = [nin, *nouts]
         self.layers = [
             Layer(sizes[i], sizes[i + 1],
@@ -96,9 +98,10 @@ class MLP(Module):
         ]
 
     def __call__(self, x: Sequence[Value | Number]) -> Value | list[Value]:
-        for layer in self.layers:
+        for layer in self.layers[:-1]:
             x = layer(x)
-        return x[0] if len(x) == 1 else x
+        out = self.layers[-1](x)                # the output layer
+        return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]

@@ -6,20 +6,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from gradbook.scalar.engine import Value
-from gradbook.scalar.nn import Module
+from gradbook.scalar.nn import MLP
 
 
 # --8<-- [start:loss]
-def max_margin_loss(model: Module, X: Sequence[Sequence[float]], y: Sequence[float],
+def score(model: MLP, x: Sequence[float]) -> Value:
+    """The model's one output for the point `x`: its score."""
+    out = model(list(x))
+    if isinstance(out, list):
+        raise ValueError(f"a classifier gives one score, but this model has {len(out)} outputs")
+    return out
+
+
+def max_margin_loss(model: MLP, X: Sequence[Sequence[float]], y: Sequence[float],
                     alpha: float = 1e-4) -> tuple[Value, float]:
     """The SVM ("hinge") loss plus L2 regularisation, and the accuracy.
 
-    .. math:: L = \\frac{1}{n}\\sum_i \\max(0,\\ 1 - y_i s_i) + \\alpha \\sum_j p_j^2
+        L = (1/n) Σ_i max(0, 1 − y_i s_i) + α Σ_j p_j²
 
-    with labels :math:`y_i = \\pm 1` and scores :math:`s_i`. A point costs nothing
+    with labels y_i = ±1, scores s_i and parameters p_j. A point costs nothing
     once it is on the right side with a margin of at least 1.
     """
-    scores = [model(list(x)) for x in X]
+    scores = [score(model, x) for x in X]
     margins = [(1 - float(yi) * s).relu() for yi, s in zip(y, scores)]
     data_loss = Value.sum_of(margins) * (1.0 / len(margins))
     reg_loss = alpha * Value.sum_of(p * p for p in model.parameters())
@@ -29,16 +37,16 @@ def max_margin_loss(model: Module, X: Sequence[Sequence[float]], y: Sequence[flo
 
 
 # --8<-- [start:accuracy]
-def accuracy_of(model: Module, X: Sequence[Sequence[float]], y: Sequence[float]) -> float:
+def accuracy_of(model: MLP, X: Sequence[Sequence[float]], y: Sequence[float]) -> float:
     """The fraction of points whose score has the sign of their label (no graph kept)."""
-    scores = [model(list(x)).data for x in X]
+    scores = [score(model, x).data for x in X]
     return sum((yi > 0) == (s > 0) for yi, s in zip(y, scores)) / len(scores)
 # --8<-- [end:accuracy]
 
 
 # --8<-- [start:schedule]
 def linear_decay(step: int, steps: int, start: float = 1.0, end: float = 0.1) -> float:
-    """Learning rate falling in a straight line from ``start`` (first step) to ``end`` (last)."""
+    """Learning rate falling in a straight line from `start` (first step) to `end` (last)."""
     if steps < 2:
         return start
     return start + (end - start) * step / (steps - 1)
@@ -52,9 +60,10 @@ class History:
 
 
 # --8<-- [start:fit]
-def fit(model: Module, X, y, steps: int = 100, lr_start: float = 1.0, lr_end: float = 0.1,
-        alpha: float = 1e-4, log: Callable[[int, float, float], None] | None = None) -> History:
-    """Full-batch gradient descent on :func:`max_margin_loss`."""
+def fit(model: MLP, X: Sequence[Sequence[float]], y: Sequence[float], steps: int = 100,
+        lr_start: float = 1.0, lr_end: float = 0.1, alpha: float = 1e-4,
+        log: Callable[[int, float, float], None] | None = None) -> History:
+    """Full-batch gradient descent on `max_margin_loss`."""
     history = History()
     for step in range(steps):
         loss, accuracy = max_margin_loss(model, X, y, alpha)   # forward

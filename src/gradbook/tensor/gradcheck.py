@@ -12,11 +12,11 @@ from gradbook.tensor.tensor import Tensor
 # --8<-- [start:gradcheck]
 def gradcheck(f: Callable[..., Tensor], inputs: Sequence[np.ndarray], eps: float = 1e-6,
               tol: float = 1e-6) -> float:
-    """Compare backward's gradient of ``f(*inputs).sum()`` with central differences.
+    """Compare backward's gradient of `f(*inputs).sum()` with central differences.
 
     Everything runs in float64: in float32 the rounding error of the difference
-    quotient (about :math:`10^{-7}/\\varepsilon`) would swamp the comparison.
-    Returns the worst relative error; raises ``AssertionError`` above ``tol``.
+    quotient (about 10⁻⁷/ε) would swamp the comparison.
+    Returns the worst relative error; raises `AssertionError` above `tol`.
     """
     arrays = [np.array(x, dtype=np.float64) for x in inputs]
     tensors = [Tensor(a, requires_grad=True, dtype=np.float64) for a in arrays]

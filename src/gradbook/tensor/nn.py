@@ -7,23 +7,18 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from gradbook.rng import Seed, as_generator
 from gradbook.tensor import functional as F
 from gradbook.tensor.tensor import Tensor
-
-Seed = np.random.Generator | int
-
-
-def _rng(seed: Seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 # --8<-- [start:module]
 class Module:
     """A layer or a model: it finds its parameters (and sub-modules) by looking at itself.
 
-    Any attribute that is a ``Tensor`` with ``requires_grad=True`` is a parameter;
-    any attribute that is a ``Module`` (or a list of them) is searched too. Names
-    listed in ``_buffers`` are state that is saved but not trained (BatchNorm's
+    Any attribute that is a `Tensor` with `requires_grad=True` is a parameter;
+    any attribute that is a `Module` (or a list of them) is searched too. Names
+    listed in `_buffers` are state that is saved but not trained (BatchNorm's
     running statistics).
     """
 
@@ -66,7 +61,7 @@ class Module:
 
     def eval(self) -> Module:
         return self.train(False)
-# --8<-- [end:module]
+    # --8<-- [end:module]
 
     # --8<-- [start:state_dict]
     def state_dict(self) -> dict[str, np.ndarray]:
@@ -78,9 +73,10 @@ class Module:
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
-        """Copy ``state`` in; refuse, naming the problem, if it does not fit this model."""
+        """Copy `state` in; refuse, naming the problem, if it does not fit this model."""
         own = self.state_dict()
-        missing, unexpected = own.keys() - state.keys(), state.keys() - own.keys()
+        missing = own.keys() - state.keys()
+        unexpected = state.keys() - own.keys()
         if missing or unexpected:
             raise ValueError(f"state does not fit this model: missing {sorted(missing)}, "
                              f"unexpected {sorted(unexpected)}")
@@ -99,27 +95,28 @@ class Module:
 
 # --8<-- [start:linear]
 class Linear(Module):
-    """``y = x @ W + b`` with ``W`` of shape ``(nin, nout)``.
+    """`y = x @ W + b` with `W` of shape `(nin, nout)`.
 
     Initialisation keeps the variance of activations steady from layer to layer.
-    With inputs of mean square :math:`v` and independent zero-mean weights of
-    variance :math:`\\sigma^2`, each output has variance :math:`n_{in}\\,\\sigma^2 v`.
-    ``"he"`` (He or Kaiming initialisation, He et al. 2015) draws from a normal
-    distribution with :math:`\\sigma^2 = 2/n_{in}` (the 2 makes up for ReLU zeroing
-    half its inputs); ``"xavier"`` (Glorot and Bengio 2010) draws from a normal
-    distribution with :math:`\\sigma^2 = 2/(n_{in} + n_{out})`, a compromise between
+    With inputs of mean square v and independent zero-mean weights of variance σ²,
+    each output has variance n_in · σ² · v. `"he"` (He or Kaiming initialisation,
+    He et al. 2015) draws from a normal distribution with σ² = 2 / n_in (the 2 makes
+    up for ReLU zeroing half its inputs); `"xavier"` (Glorot and Bengio 2010) draws
+    from a normal distribution with σ² = 2 / (n_in + n_out), a compromise between
     the forward and the backward pass for tanh or sigmoid (the paper's uniform
-    distribution on :math:`\\pm\\sqrt{6/(n_{in} + n_{out})}` has the same variance).
+    distribution on ±√(6 / (n_in + n_out)) has the same variance). The weights come
+    from `rng`: a seed for the same weights every time, a generator to share, or
+    `None` for fresh random ones.
     """
 
-    def __init__(self, nin: int, nout: int, init: str = "he", rng: Seed = 0):
+    def __init__(self, nin: int, nout: int, init: str = "he", rng: Seed = None) -> None:
         if init == "he":
             std = math.sqrt(2.0 / nin)
         elif init == "xavier":
             std = math.sqrt(2.0 / (nin + nout))
         else:
             raise ValueError(f"init must be 'he' or 'xavier', got {init!r}")
-        self.weight = Tensor(_rng(rng).normal(0.0, std, (nin, nout)).astype(np.float32),
+        self.weight = Tensor(as_generator(rng).normal(0.0, std, (nin, nout)).astype(np.float32),
                              requires_grad=True)
         self.bias = Tensor(np.zeros(nout, dtype=np.float32), requires_grad=True)
 
@@ -148,7 +145,7 @@ class Tanh(Module):
 
 
 class Flatten(Module):
-    """``(N, ...)`` → ``(N, features)``: from images to vectors."""
+    """`(N, ...)` → `(N, features)`: from images to vectors."""
 
     def forward(self, x: Tensor) -> Tensor:
         return x.reshape(x.shape[0], -1)
@@ -159,7 +156,7 @@ class Flatten(Module):
 class Sequential(Module):
     """Layers applied one after another."""
 
-    def __init__(self, *layers: Module):
+    def __init__(self, *layers: Module) -> None:
         self.layers = list(layers)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -174,12 +171,13 @@ class Sequential(Module):
 
 # --8<-- [start:dropout]
 class Dropout(Module):
-    """During training, zero a random fraction ``p`` of activations (and rescale the rest)."""
+    """During training, zero a random fraction `p` of activations (and rescale the rest)."""
 
-    def __init__(self, p: float = 0.5, rng: Seed = 0):
+    def __init__(self, p: float = 0.5, rng: Seed = None) -> None:
         if not 0 <= p < 1:
             raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        self.p, self.rng = p, _rng(rng)
+        self.p = p
+        self.rng = as_generator(rng)
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.p == 0:
@@ -192,21 +190,21 @@ class Dropout(Module):
 class BatchNorm1d(Module):
     """Normalise each feature over the batch, then scale and shift it (learned γ, β).
 
-    .. math:: \\hat x = \\frac{x - \\mu_B}{\\sqrt{\\sigma_B^2 + \\epsilon}}, \\qquad
-              y = \\gamma \\hat x + \\beta
+        x̂ = (x − μ_B) / √(σ_B² + ε),    y = γ x̂ + β
 
-    In training, :math:`\\mu_B, \\sigma_B^2` are the batch's; running averages of
-    them are kept for evaluation, when a "batch" may be a single example.
+    In training, μ_B and σ_B² are the batch's mean and variance; running averages
+    of them are kept for evaluation, when a "batch" may be a single example.
     """
 
     _buffers = ("running_mean", "running_var")
 
-    def __init__(self, features: int, momentum: float = 0.1, eps: float = 1e-5):
+    def __init__(self, features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         self.gamma = Tensor(np.ones(features, dtype=np.float32), requires_grad=True)
         self.beta = Tensor(np.zeros(features, dtype=np.float32), requires_grad=True)
         self.running_mean = np.zeros(features, dtype=np.float32)
         self.running_var = np.ones(features, dtype=np.float32)
-        self.momentum, self.eps = momentum, eps
+        self.momentum = momentum
+        self.eps = eps
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 2 or x.shape[1] != self.gamma.shape[0]:
@@ -231,23 +229,28 @@ class BatchNorm1d(Module):
 
 # --8<-- [start:conv]
 class Conv2d(Module):
-    """``out_channels`` learned ``k×k`` filters slid over the input (see ``F.conv2d``)."""
+    """`out_channels` learned `k×k` filters slid over the input (see `F.conv2d`).
+
+    Weights are He-initialised from `rng` (a seed, a generator, or `None`), as in `Linear`.
+    """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int,
-                 stride: int = 1, padding: int = 0, rng: Seed = 0):
+                 stride: int = 1, padding: int = 0, rng: Seed = None) -> None:
         fan_in = in_channels * kernel_size * kernel_size
         shape = (out_channels, in_channels, kernel_size, kernel_size)
-        self.weight = Tensor(_rng(rng).normal(0, math.sqrt(2.0 / fan_in), shape).astype(np.float32),
+        std = math.sqrt(2.0 / fan_in)
+        self.weight = Tensor(as_generator(rng).normal(0, std, shape).astype(np.float32),
                              requires_grad=True)
         self.bias = Tensor(np.zeros(out_channels, dtype=np.float32), requires_grad=True)
-        self.stride, self.padding = stride, padding
+        self.stride = stride
+        self.padding = padding
 
     def forward(self, x: Tensor) -> Tensor:
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
 
 
 class MaxPool2d(Module):
-    def __init__(self, size: int = 2):
+    def __init__(self, size: int = 2) -> None:
         self.size = size
 
     def forward(self, x: Tensor) -> Tensor:

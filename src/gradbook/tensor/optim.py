@@ -6,13 +6,17 @@ produce the same trajectory from the same start (Chapter 5 checks this).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from gradbook.tensor.tensor import Tensor
 
 
 class Optimizer:
-    def __init__(self, params: list[Tensor], lr: float):
+    """What every optimizer shares: the parameters, the learning rate, and `step`."""
+
+    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
@@ -35,19 +39,20 @@ class Optimizer:
 
 # --8<-- [start:sgd]
 class SGD(Optimizer):
-    """:math:`v \\leftarrow \\mu v + g`, :math:`\\theta \\leftarrow \\theta - \\eta v`.
+    """v ← μ v + g, then θ ← θ − η v, for a parameter θ with gradient g (η is `lr`).
 
-    With ``momentum`` :math:`\\mu = 0` this is plain gradient descent. Weight decay
-    :math:`\\lambda` adds :math:`\\lambda\\theta` to the gradient (L2 regularisation).
+    With `momentum` μ = 0 this is plain gradient descent. Weight decay λ adds λθ to
+    the gradient (L2 regularisation).
     """
 
-    def __init__(self, params, lr: float = 0.01, momentum: float = 0.0,
-                 weight_decay: float = 0.0):
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum, self.weight_decay = momentum, weight_decay
+        self.momentum = momentum
+        self.weight_decay = weight_decay
         self.velocity: list[np.ndarray | None] = [None] * len(self.params)
 
-    def _update(self, i, p, grad):
+    def _update(self, i: int, p: Tensor, grad: np.ndarray) -> None:
         if self.weight_decay:
             grad = grad + self.weight_decay * p.data
         if self.momentum:
@@ -63,18 +68,19 @@ class SGD(Optimizer):
 class RMSprop(Optimizer):
     """Divide each step by a running root-mean-square of recent gradients.
 
-    :math:`s \\leftarrow \\alpha s + (1-\\alpha) g^2`,
-    :math:`\\theta \\leftarrow \\theta - \\eta\\, g / (\\sqrt{s} + \\epsilon)`:
-    parameters with consistently large gradients take smaller steps, and vice versa.
+    s ← α s + (1 − α) g², then θ ← θ − η g / (√s + ε): parameters with consistently
+    large gradients take smaller steps, and vice versa.
     """
 
-    def __init__(self, params, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.alpha, self.eps, self.weight_decay = alpha, eps, weight_decay
+        self.alpha = alpha
+        self.eps = eps
+        self.weight_decay = weight_decay
         self.square_avg = [np.zeros_like(p.data) for p in self.params]
 
-    def _update(self, i, p, grad):
+    def _update(self, i: int, p: Tensor, grad: np.ndarray) -> None:
         if self.weight_decay:
             grad = grad + self.weight_decay * p.data
         s = self.square_avg[i]
@@ -88,20 +94,21 @@ class RMSprop(Optimizer):
 class Adam(Optimizer):
     """Momentum (first moment) and RMSprop (second moment), with bias correction.
 
-    .. math::
-        m \\leftarrow \\beta_1 m + (1-\\beta_1) g, \\quad
-        v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2, \\quad
-        \\theta \\leftarrow \\theta - \\eta\\,
-        \\frac{m / (1-\\beta_1^t)}{\\sqrt{v / (1-\\beta_2^t)} + \\epsilon}
+        m ← β₁ m + (1 − β₁) g
+        v ← β₂ v + (1 − β₂) g²
+        θ ← θ − η · (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε)
 
-    The corrections undo the pull towards zero of ``m`` and ``v``, which start at 0.
+    at step t = 1, 2, …, with gradient g and learning rate η. The corrections undo
+    the pull towards zero of `m` and `v`, which start at 0.
     """
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):
+    def __init__(self, params: Iterable[Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         self.beta1, self.beta2 = betas
-        self.eps, self.weight_decay = eps, weight_decay
+        self.eps = eps
+        self.weight_decay = weight_decay
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
         self.t = 0
@@ -110,7 +117,7 @@ class Adam(Optimizer):
         self.t += 1
         super().step()
 
-    def _update(self, i, p, grad):
+    def _update(self, i: int, p: Tensor, grad: np.ndarray) -> None:
         if self.weight_decay:
             grad = grad + self.weight_decay * p.data
         m, v = self.m[i], self.v[i]

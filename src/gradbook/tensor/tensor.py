@@ -1,10 +1,10 @@
 """A tensor automatic-differentiation engine over numpy arrays.
 
-The idea is Chapter 2's, one level up: every operation on :class:`Tensor` objects
-returns a new ``Tensor`` that remembers its inputs and how to turn the gradient of
+The idea is Chapter 2's, one level up: every operation on `Tensor` objects
+returns a new `Tensor` that remembers its inputs and how to turn the gradient of
 its output into gradients for those inputs (a *vector-Jacobian product*). With
 arrays, two things are new: broadcasting, whose gradient is a sum over the
-broadcast axes (:func:`unbroadcast`), and matrix products, whose gradients are
+broadcast axes (`unbroadcast`), and matrix products, whose gradients are
 matrix products too.
 """
 
@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-ArrayLike = np.ndarray | float | int | Sequence
+from gradbook.rng import Seed, as_generator
+
+ArrayLike = np.ndarray | float | int | Sequence[Any]
 BackwardFn = Callable[[np.ndarray], tuple[np.ndarray | None, ...]]
+Axis = int | tuple[int, ...] | None
 
 _GRAD_ENABLED = True
 
@@ -24,9 +29,10 @@ _GRAD_ENABLED = True
 # --8<-- [start:no_grad]
 @contextlib.contextmanager
 def no_grad() -> Iterator[None]:
-    """Inside ``with no_grad():`` operations build no graph: for evaluation and updates."""
+    """Inside `with no_grad():` operations build no graph: for evaluation and updates."""
     global _GRAD_ENABLED
-    previous, _GRAD_ENABLED = _GRAD_ENABLED, False
+    previous = _GRAD_ENABLED
+    _GRAD_ENABLED = False
     try:
         yield
     finally:
@@ -36,9 +42,9 @@ def no_grad() -> Iterator[None]:
 
 # --8<-- [start:unbroadcast]
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` down to ``shape``, undoing numpy broadcasting.
+    """Sum `grad` down to `shape`, undoing numpy broadcasting.
 
-    If an input of shape ``(3,)`` was broadcast against ``(4, 3)``, each of its
+    If an input of shape `(3,)` was broadcast against `(4, 3)`, each of its
     entries was used 4 times, so its gradient is the sum of the 4 rows. Broadcasting
     adds leading axes and stretches axes of length 1; we sum over both.
     """
@@ -64,7 +70,8 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "op", "_children", "_backward")
 
-    def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype=None):
+    def __init__(self, data: ArrayLike, requires_grad: bool = False,
+                 dtype: npt.DTypeLike | None = None) -> None:
         # float32 unless told otherwise (Tensor.from_numpy keeps a float array's dtype)
         self.data: np.ndarray = np.asarray(data, dtype=np.float32 if dtype is None else dtype)
         self.grad: np.ndarray | None = None
@@ -74,33 +81,40 @@ class Tensor:
         self._backward: BackwardFn | None = None
 
     @staticmethod
-    def _make(data: np.ndarray, children: tuple[Tensor, ...], backward: BackwardFn,
-              op: str) -> Tensor:
-        """The result of an operation, linked into the graph if any input needs a gradient."""
-        out = Tensor.__new__(Tensor)
-        out.data, out.grad, out.op = data, None, op
-        if _GRAD_ENABLED and any(c.requires_grad for c in children):
-            out.requires_grad, out._children, out._backward = True, children, backward
-        else:
-            out.requires_grad, out._children, out._backward = False, (), None
+    def from_op(data: np.ndarray, children: tuple[Tensor, ...], backward: BackwardFn,
+                op: str) -> Tensor:
+        """The result of an operation: `data`, computed by `op` from `children`.
+
+        `backward` takes the gradient of the result and returns one gradient per
+        child, in order (`None` for a child that needs none). Every operation ends
+        by calling this, and an operation of your own can do the same. The result is
+        linked into the graph only if some child needs a gradient, never under `no_grad`.
+        """
+        linked = _GRAD_ENABLED and any(child.requires_grad for child in children)
+        out = Tensor.__new__(Tensor)                # data is already an array: skip __init__
+        out.data = data
+        out.grad = None
+        out.op = op
+        out.requires_grad = linked
+        out._children = children if linked else ()
+        out._backward = backward if linked else None
         return out
-# --8<-- [end:tensor]
+    # --8<-- [end:tensor]
 
     # ----- creation and conversion -------------------------------------------------
     @staticmethod
-    def zeros(*shape: int, requires_grad: bool = False, dtype=np.float32) -> Tensor:
+    def zeros(*shape: int, requires_grad: bool = False, dtype: npt.DTypeLike = np.float32) -> Tensor:
         return Tensor(np.zeros(shape, dtype=dtype), requires_grad)
 
     @staticmethod
-    def ones(*shape: int, requires_grad: bool = False, dtype=np.float32) -> Tensor:
+    def ones(*shape: int, requires_grad: bool = False, dtype: npt.DTypeLike = np.float32) -> Tensor:
         return Tensor(np.ones(shape, dtype=dtype), requires_grad)
 
     @staticmethod
-    def randn(*shape: int, rng: np.random.Generator | int = 0, requires_grad: bool = False,
-              dtype=np.float32) -> Tensor:
-        """Standard normal entries from a seeded generator (or a seed)."""
-        rng = np.random.default_rng(rng) if isinstance(rng, int) else rng
-        return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad)
+    def randn(*shape: int, rng: Seed = None, requires_grad: bool = False,
+              dtype: npt.DTypeLike = np.float32) -> Tensor:
+        """Standard normal entries from `rng`: a generator, a seed, or `None` for fresh ones."""
+        return Tensor(as_generator(rng).standard_normal(shape).astype(dtype), requires_grad)
 
     @staticmethod
     def from_numpy(array: np.ndarray, requires_grad: bool = False) -> Tensor:
@@ -155,42 +169,42 @@ class Tensor:
         other = self._lift(other)
         self._broadcast("add", other)
         a_shape, b_shape = self.shape, other.shape
-        return Tensor._make(self.data + other.data, (self, other),
-                            lambda g: (unbroadcast(g, a_shape), unbroadcast(g, b_shape)), "add")
+        return Tensor.from_op(self.data + other.data, (self, other),
+                              lambda g: (unbroadcast(g, a_shape), unbroadcast(g, b_shape)), "add")
 
     def __mul__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         self._broadcast("mul", other)
         a, b = self.data, other.data
-        return Tensor._make(a * b, (self, other),
-                            lambda g: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)),
-                            "mul")
+        return Tensor.from_op(a * b, (self, other),
+                              lambda g: (unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)),
+                              "mul")
     # --8<-- [end:add_mul]
 
     def __sub__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         self._broadcast("sub", other)
         a_shape, b_shape = self.shape, other.shape
-        return Tensor._make(self.data - other.data, (self, other),
-                            lambda g: (unbroadcast(g, a_shape), unbroadcast(-g, b_shape)), "sub")
+        return Tensor.from_op(self.data - other.data, (self, other),
+                              lambda g: (unbroadcast(g, a_shape), unbroadcast(-g, b_shape)), "sub")
 
     def __truediv__(self, other: Tensor | ArrayLike) -> Tensor:
         other = self._lift(other)
         self._broadcast("div", other)
         a, b = self.data, other.data
-        return Tensor._make(a / b, (self, other),
-                            lambda g: (unbroadcast(g / b, a.shape),
-                                       unbroadcast(-g * a / (b * b), b.shape)), "div")
+        return Tensor.from_op(a / b, (self, other),
+                              lambda g: (unbroadcast(g / b, a.shape),
+                                         unbroadcast(-g * a / (b * b), b.shape)), "div")
 
     def __neg__(self) -> Tensor:
-        return Tensor._make(-self.data, (self,), lambda g: (-g,), "neg")
+        return Tensor.from_op(-self.data, (self,), lambda g: (-g,), "neg")
 
     def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, Tensor):
             raise TypeError("Tensor ** Tensor is not supported: the exponent must be a number")
         a = self.data
-        return Tensor._make(a ** exponent, (self,),
-                            lambda g: (g * exponent * a ** (exponent - 1),), f"pow{exponent:g}")
+        return Tensor.from_op(a ** exponent, (self,),
+                              lambda g: (g * exponent * a ** (exponent - 1),), f"pow{exponent:g}")
 
     def __radd__(self, other: ArrayLike) -> Tensor:
         return self._lift(other) + self
@@ -207,9 +221,9 @@ class Tensor:
     # ----- matrix product ----------------------------------------------------------
     # --8<-- [start:matmul]
     def __matmul__(self, other: Tensor) -> Tensor:
-        """``C = A @ B``; gradients :math:`\\bar A = \\bar C B^\\top`, :math:`\\bar B = A^\\top \\bar C`.
+        """`C = A @ B`; backward turns the gradient `g` of C into `g @ Bᵀ` for A and `Aᵀ @ g` for B.
 
-        Works for batches too (``(..., n, k) @ (..., k, m)``): the batch axes
+        Works for batches too (`(..., n, k) @ (..., k, m)`): the batch axes
         broadcast like any elementwise op, and their gradient is summed back.
         """
         other = self._lift(other)
@@ -218,126 +232,140 @@ class Tensor:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not compatible "
                              "(need (..., n, k) @ (..., k, m))")
 
-        def backward(g):
+        def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             grad_a = g @ np.swapaxes(b, -1, -2)
             grad_b = np.swapaxes(a, -1, -2) @ g
             return unbroadcast(grad_a, a.shape), unbroadcast(grad_b, b.shape)
 
-        return Tensor._make(a @ b, (self, other), backward, "matmul")
+        return Tensor.from_op(a @ b, (self, other), backward, "matmul")
     # --8<-- [end:matmul]
 
     # ----- elementwise functions ---------------------------------------------------
     # --8<-- [start:functions]
     def exp(self) -> Tensor:
         e = np.exp(self.data)
-        return Tensor._make(e, (self,), lambda g: (g * e,), "exp")
+        return Tensor.from_op(e, (self,), lambda g: (g * e,), "exp")
 
     def log(self) -> Tensor:
         a = self.data
-        return Tensor._make(np.log(a), (self,), lambda g: (g / a,), "log")
+        return Tensor.from_op(np.log(a), (self,), lambda g: (g / a,), "log")
 
     def relu(self) -> Tensor:
         mask = self.data > 0
-        return Tensor._make(np.where(mask, self.data, 0), (self,), lambda g: (g * mask,), "relu")
+        return Tensor.from_op(np.where(mask, self.data, 0), (self,), lambda g: (g * mask,), "relu")
 
     def sigmoid(self) -> Tensor:
         # 1/(1+e^-x) written with tanh, which never overflows: s = (1 + tanh(x/2)) / 2
         s = 0.5 * (1.0 + np.tanh(0.5 * self.data))
-        return Tensor._make(s, (self,), lambda g: (g * s * (1 - s),), "sigmoid")
+        return Tensor.from_op(s, (self,), lambda g: (g * s * (1 - s),), "sigmoid")
 
     def tanh(self) -> Tensor:
         t = np.tanh(self.data)
-        return Tensor._make(t, (self,), lambda g: (g * (1 - t * t),), "tanh")
+        return Tensor.from_op(t, (self,), lambda g: (g * (1 - t * t),), "tanh")
     # --8<-- [end:functions]
 
     # ----- reductions --------------------------------------------------------------
     # --8<-- [start:reductions]
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         shape = self.shape
 
-        def backward(g):
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
             if not keepdims and axis is not None:
                 g = np.expand_dims(g, axis)          # put the summed axes back, length 1
             return (np.broadcast_to(g, shape),)      # every input entry gets the same gradient
 
-        return Tensor._make(np.sum(self.data, axis=axis, keepdims=keepdims), (self,), backward,
-                            "sum")
+        return Tensor.from_op(np.sum(self.data, axis=axis, keepdims=keepdims), (self,), backward,
+                              "sum")
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        axes = range(self.ndim) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        if axis is None:
+            axes = tuple(range(self.ndim))
+        elif isinstance(axis, tuple):
+            axes = axis
+        else:
+            axes = (axis,)
         count = int(np.prod([self.shape[a] for a in axes]))
         return self.sum(axis=axis, keepdims=keepdims) * (1.0 / count)
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
         """The maximum; its gradient goes to the entries that hold it (split among ties)."""
         m = np.max(self.data, axis=axis, keepdims=True)
         winners = self.data == m
         share = winners / winners.sum(axis=axis, keepdims=True)
 
-        def backward(g):
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
             if not keepdims and axis is not None:
                 g = np.expand_dims(g, axis)
             return (g * share,)
 
-        out = m if keepdims else np.squeeze(m, axis=axis) if axis is not None else m.reshape(())
-        return Tensor._make(out, (self,), backward, "max")
+        if keepdims:
+            out = m
+        elif axis is None:
+            out = m.reshape(())
+        else:
+            out = np.squeeze(m, axis=axis)
+        return Tensor.from_op(out, (self,), backward, "max")
     # --8<-- [end:reductions]
 
     # ----- shape -------------------------------------------------------------------
     def reshape(self, *shape: int) -> Tensor:
-        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
+        """The same data in a new shape: `x.reshape(2, -1)`, or `x.reshape((2, -1))` as in numpy."""
         old = self.shape
         try:
-            data = self.data.reshape(shape)
+            data = self.data.reshape(*shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot reshape {old} into {shape}") from None
-        return Tensor._make(data, (self,), lambda g: (g.reshape(old),), "reshape")
+            wanted = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
+            raise ValueError(f"reshape: cannot reshape {old} into {wanted}") from None
+        return Tensor.from_op(data, (self,), lambda g: (g.reshape(old),), "reshape")
 
     def transpose(self, *axes: int) -> Tensor:
         axes = axes or tuple(reversed(range(self.ndim)))
         inverse = tuple(np.argsort(axes))
-        return Tensor._make(np.transpose(self.data, axes), (self,),
-                            lambda g: (np.transpose(g, inverse),), "transpose")
+        return Tensor.from_op(np.transpose(self.data, axes), (self,),
+                              lambda g: (np.transpose(g, inverse),), "transpose")
 
     @property
     def T(self) -> Tensor:
         return self.transpose()
 
-    def __getitem__(self, index) -> Tensor:
-        index = index.data.astype(np.intp) if isinstance(index, Tensor) else index
-        shape, dtype = self.shape, self.data.dtype
+    def __getitem__(self, index: Any) -> Tensor:
+        """`x[index]` for any index numpy takes; a `Tensor` index is read as integers."""
+        if isinstance(index, Tensor):
+            index = index.data.astype(np.intp)
+        shape = self.shape
+        dtype = self.data.dtype
 
-        def backward(g):
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
             grad = np.zeros(shape, dtype=dtype)
             np.add.at(grad, index, g)                # repeated indices add up
             return (grad,)
 
-        return Tensor._make(self.data[index], (self,), backward, "index")
+        return Tensor.from_op(self.data[index], (self,), backward, "index")
 
     # ----- softmax -----------------------------------------------------------------
     # --8<-- [start:log_softmax]
     def log_softmax(self, axis: int = -1) -> Tensor:
-        """:math:`x_i - \\log\\sum_j e^{x_j}`, computed as :math:`x_i - m - \\log\\sum_j e^{x_j - m}`.
+        """`x_i − log Σ_j exp(x_j)`, computed as `x_i − m − log Σ_j exp(x_j − m)`.
 
-        Subtracting the maximum :math:`m` first (the log-sum-exp trick) keeps every
+        Subtracting the maximum `m` first (the log-sum-exp trick) keeps every
         exponent at most 0, so nothing overflows, and changes nothing mathematically.
         """
         shifted = self.data - np.max(self.data, axis=axis, keepdims=True)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         softmax = np.exp(out)
 
-        def backward(g):
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g - softmax * np.sum(g, axis=axis, keepdims=True),)
 
-        return Tensor._make(out, (self,), backward, "log_softmax")
+        return Tensor.from_op(out, (self,), backward, "log_softmax")
     # --8<-- [end:log_softmax]
 
     # ----- backward ----------------------------------------------------------------
     # --8<-- [start:backward]
     def backward(self, grad: np.ndarray | None = None) -> None:
-        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires it.
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires it.
 
-        ``grad`` defaults to 1 for a single number (a loss); for a tensor, pass the
+        `grad` defaults to 1 for a single number (a loss); for a tensor, pass the
         gradient of whatever it feeds into. Interior gradients live only for the
         duration of the call, as in PyTorch.
         """
