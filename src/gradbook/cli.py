@@ -1,4 +1,4 @@
-"""The ``gradbook`` command: the book's programs, run from a terminal.
+"""The `gradbook` command: the book's programs, run from a terminal.
 
     gradbook data fetch bikes|shakespeare
     gradbook bikes train [--dataset PATH|NAME] [--epochs N] [--batch-size B] [--lr X]

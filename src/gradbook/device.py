@@ -13,7 +13,7 @@ ENV = "GRADBOOK_DEVICE"
 
 # --8<-- [start:pick]
 def pick(preferred: str | torch.device | None = None) -> torch.device:
-    """The device to compute on: ``preferred``, else ``$GRADBOOK_DEVICE``, else the best one.
+    """The device to compute on: `preferred`, else `$GRADBOOK_DEVICE`, else the best one.
 
     "Best" means an NVIDIA GPU (CUDA) if there is one, else an Apple GPU (MPS), else
     the CPU. Asking for a device that is not there is an error, not a silent fall

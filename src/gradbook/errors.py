@@ -2,7 +2,7 @@
 
 Library code raises these for problems that come from outside the program: a file
 that is missing or damaged, a setting that cannot work, text the model cannot read.
-The ``gradbook`` command turns any of them into one line on standard error and exit
+The `gradbook` command turns any of them into one line on standard error and exit
 status 2. Every other exception is a bug, and keeps its traceback.
 
 `SettingsError` and `TokenizerError` are also `ValueError`s, the exception Python

@@ -34,7 +34,7 @@ def fsync_folder(folder: str | os.PathLike[str]) -> None:
 
 @contextlib.contextmanager
 def synced_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Open ``path`` for writing in binary; on success, flush its bytes to the disk."""
+    """Open `path` for writing in binary; on success, flush its bytes to the disk."""
     with open(path, "wb") as fh:
         yield fh
         fh.flush()                      # Python's buffer -> the operating system
@@ -45,12 +45,12 @@ def synced_open(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 # --8<-- [start:atomic_write]
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path`` for writing; rename it over ``path`` on success.
+    """Open a temporary file beside `path` for writing; rename it over `path` on success.
 
-    ``os.replace`` is atomic: readers see the old file or the new one, never a mix.
-    The bytes are flushed to the disk (``fsync``) before the rename and the folder
+    `os.replace` is atomic: readers see the old file or the new one, never a mix.
+    The bytes are flushed to the disk (`fsync`) before the rename and the folder
     after it, so the same holds after a power cut. If the writing fails, the
-    temporary file is removed and ``path`` is untouched.
+    temporary file is removed and `path` is untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,10 @@
 """Progress bars that suit both a terminal and a log file.
 
-On a terminal, :func:`progress` is an ordinary tqdm bar, redrawn in place up to ten
-times a second. When stderr goes to a file or a pipe (``gradbook gpt train > log 2>&1``,
+On a terminal, `progress` is an ordinary tqdm bar, redrawn in place up to ten
+times a second. When stderr goes to a file or a pipe (`gradbook gpt train > log 2>&1`,
 a CI job), redrawing in place makes no sense: every redraw would be kept in the log.
 There the bar is printed as a plain line each time another twentieth of the work is
-done (:data:`LOG_LINES`), but not more often than every :data:`LOG_INTERVAL_S` seconds,
+done (`LOG_LINES`), but not more often than every `LOG_INTERVAL_S` seconds,
 and at the end: a log holds a short, readable record of the run however long it takes.
 """
 
@@ -42,7 +42,7 @@ def is_terminal(stream: IO[str]) -> bool:
 
 
 def progress(stream: IO[str] | None = None, **kwargs: Any) -> tqdm:
-    """A tqdm bar on ``stream`` (stderr by default); plain periodic lines when it is not a terminal."""
+    """A tqdm bar on `stream` (stderr by default); plain periodic lines when it is not a terminal."""
     stream = stream if stream is not None else sys.stderr
     if is_terminal(stream):
         return tqdm(file=stream, **kwargs)

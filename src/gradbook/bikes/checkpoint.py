@@ -1,9 +1,9 @@
 """Checkpoints: weights, normalisation statistics and configuration, saved as a unit.
 
-A checkpoint is a folder: ``model.pt`` (the ``state_dict``, loaded with
-``weights_only=True``), ``stats.json``, ``config.json`` and ``manifest.json``,
+A checkpoint is a folder: `model.pt` (the `state_dict`, loaded with
+`weights_only=True`), `stats.json`, `config.json` and `manifest.json`,
 which records the sha256 of the other three. The folder is written under a
-temporary name, flushed to the disk (``fsync``), and renamed into place only when
+temporary name, flushed to the disk (`fsync`), and renamed into place only when
 complete, so an interrupted save, or a power cut, never replaces a good checkpoint
 with a mixture; a damaged file is caught by the manifest.
 """
@@ -31,7 +31,7 @@ FILES = ("model.pt", "stats.json", "config.json")
 # --8<-- [start:save]
 def save_checkpoint(out: str | os.PathLike[str], model: torch.nn.Module, inputs: Normalizer,
                     target: Normalizer, config: Config) -> Path:
-    """Write the checkpoint folder ``out``, replacing an older checkpoint there, never a mix."""
+    """Write the checkpoint folder `out`, replacing an older checkpoint there, never a mix."""
     out = Path(out)
     if out.exists() and not (out / "manifest.json").is_file():     # never delete what is not ours
         raise CheckpointError(f"{out}: exists and is not a checkpoint; choose another folder")

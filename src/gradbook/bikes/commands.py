@@ -1,4 +1,4 @@
-"""``gradbook bikes train`` and ``gradbook bikes predict``: the command-line side of Chapter 7.
+"""`gradbook bikes train` and `gradbook bikes predict`: the command-line side of Chapter 7.
 
 Each command takes the options `gradbook.cli` parsed. A problem the user can fix
 raises an error from `gradbook.errors`, which the command line prints as one line.
@@ -46,7 +46,7 @@ def train_command(args: argparse.Namespace) -> None:
 
 
 def predict_command(args: argparse.Namespace) -> None:
-    """Predict the rentals of one hour with the checkpoint in ``--model-dir``."""
+    """Predict the rentals of one hour with the checkpoint in `--model-dir`."""
     model, inputs, target, config = load_checkpoint(args.model_dir)
     hour = {"hr": args.hr, "temp": args.temp, "hum": args.hum, "windspeed": args.windspeed,
             "workingday": args.workingday}

@@ -24,8 +24,8 @@ TARGET = "cnt"                               # rentals in that hour, casual + re
 
 # --8<-- [start:find]
 def find_hours(dataset: str | os.PathLike[str] | None = None) -> Path:
-    """``hour.csv``: the file at ``dataset`` if there is one, else the verified copy in
-    the cache, asked for by name (``bikes`` or ``hour.csv``) or by default."""
+    """`hour.csv`: the file at `dataset` if there is one, else the verified copy in
+    the cache, asked for by name (`bikes` or `hour.csv`) or by default."""
     names = ("bikes", Path(DATASETS["bikes"].path).name)
     if dataset is None or (not Path(dataset).is_file() and str(dataset) in names):
         return fetch("bikes")
@@ -39,7 +39,7 @@ def find_hours(dataset: str | os.PathLike[str] | None = None) -> Path:
 # --8<-- [start:load]
 def load_hours(path: str | os.PathLike[str], columns: tuple[str, ...] = (*FEATURES, TARGET)
                ) -> dict[str, np.ndarray]:
-    """The named columns of ``hour.csv`` as float arrays, after checking every value.
+    """The named columns of `hour.csv` as float arrays, after checking every value.
 
     A missing or unreadable file, an empty file, a missing column, or a cell that is
     empty or not a number is a `DataError` naming the file, the line and the column.
@@ -92,9 +92,9 @@ def _is_number(text: str) -> bool:
 
 # --8<-- [start:features]
 def make_features(table: dict[str, np.ndarray], cyclic_hour: bool = False) -> np.ndarray:
-    """The model's inputs, one row per hour, as ``float32``.
+    """The model's inputs, one row per hour, as `float32`.
 
-    With ``cyclic_hour`` the hour becomes a point on a circle, (sin, cos) of
+    With `cyclic_hour` the hour becomes a point on a circle, (sin, cos) of
     2π·hr/24, so 23:00 and 00:00 are neighbours instead of 23 units apart.
     """
     hr = table["hr"]
@@ -109,8 +109,8 @@ def split(n: int, val_fraction: float = 0.1, test_fraction: float = 0.2, seed: i
           chronological: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row indices for training, validation and test (70/10/20 by default).
 
-    Random (seeded) by default. ``chronological`` keeps the order of the rows, which
-    in ``hour.csv`` is the order of time: the model is tested on the latest hours,
+    Random (seeded) by default. `chronological` keeps the order of the rows, which
+    in `hour.csv` is the order of time: the model is tested on the latest hours,
     validated on the ones just before, and trained on all the earlier ones.
     """
     order = (np.arange(n)[::-1] if chronological     # the last rows first

@@ -51,7 +51,7 @@ class Config:
 def build_model(config: Config, n_features: int) -> nn.Module:
     """A straight line through the features, or an MLP with two hidden layers.
 
-    The starting weights come from ``config.seed``, drawn inside ``fork_rng``: the
+    The starting weights come from `config.seed`, drawn inside `fork_rng`: the
     caller's own random numbers are left as they were.
     """
     with torch.random.fork_rng(devices=[]):
@@ -85,7 +85,7 @@ def rmse(pred: np.ndarray, actual: np.ndarray) -> float:
 # --8<-- [start:train]
 def train(data: str | os.PathLike[str] | dict[str, np.ndarray], config: Config, device: str | None = None,
           on_epoch: Callable[[int, float, float], None] | None = None) -> Result:
-    """Load (``data``: a path, or a table from ``load_hours``), split, normalise, train
+    """Load (`data`: a path, or a table from `load_hours`), split, normalise, train
     with mini-batches watching the validation loss, and measure the test RMSE once."""
     config.check()
     dev = pick(device)
@@ -144,7 +144,7 @@ def predict(model: nn.Module, features: np.ndarray, *, inputs: Normalizer,
             target: Normalizer) -> np.ndarray:
     """Rentals predicted for raw feature rows (un-normalised), never below zero.
 
-    ``inputs`` and ``target`` are the normalisers the model was trained with: those of
+    `inputs` and `target` are the normalisers the model was trained with: those of
     the `Result` of `train`, or the ones `load_checkpoint` returns with the model.
     """
     dev = next(model.parameters()).device

@@ -1,8 +1,8 @@
 """Downloading data sets once, verifying them, and reading them from a cache afterwards.
 
 Every data set has a canonical URL and the sha256 of the file the book uses. The
-first use downloads it into the cache (``~/.cache/gradbook``, or
-``$GRADBOOK_DATA_DIR`` when set), checks the hash, and only then moves it into
+first use downloads it into the cache (`~/.cache/gradbook`, or
+`$GRADBOOK_DATA_DIR` when set), checks the hash, and only then moves it into
 place; later uses read the cached copy without touching the network.
 """
 
@@ -58,13 +58,13 @@ DATASETS = {
 
 
 def data_dir() -> Path:
-    """The cache folder: ``$GRADBOOK_DATA_DIR`` if set, else ``~/.cache/gradbook``."""
+    """The cache folder: `$GRADBOOK_DATA_DIR` if set, else `~/.cache/gradbook`."""
     env = os.environ.get(ENV)
     return Path(env).expanduser() if env else Path.home() / ".cache" / "gradbook"
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
-    """The sha256 of the file at ``path``, as 64 hexadecimal digits."""
+    """The sha256 of the file at `path`, as 64 hexadecimal digits."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -80,7 +80,7 @@ def _dataset(name: str) -> Dataset:
 
 # --8<-- [start:fetch]
 def fetch(name: str, timeout: float = 60.0) -> Path:
-    """The verified local copy of data set ``name``, downloading it on first use."""
+    """The verified local copy of data set `name`, downloading it on first use."""
     ds = _dataset(name)
     target = data_dir() / ds.path
     if target.exists():

@@ -14,7 +14,7 @@ _DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E
 
 # --8<-- [start:idx]
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """An IDX file as a numpy array: ``(N, 28, 28)`` images or ``(N,)`` labels for MNIST.
+    """An IDX file as a numpy array: `(N, 28, 28)` images or `(N,)` labels for MNIST.
 
     Format: two zero bytes, a type byte, the number of dimensions, then each
     dimension as a big-endian 32-bit integer, then the data.

@@ -1,6 +1,6 @@
 """A data loader written from scratch: batching, shuffling, and collating.
 
-``torch.utils.data.DataLoader`` does this job (and more: worker processes,
+`torch.utils.data.DataLoader` does this job (and more: worker processes,
 pinned memory); Chapter 8 builds the core of it first, so that nothing it does is
 magic, then checks that both produce the same batches.
 """
@@ -18,7 +18,7 @@ from gradbook.rng import as_generator
 
 # --8<-- [start:dataset]
 class ArrayDataset:
-    """Rows of equally long arrays, served one example at a time: ``ds[i] = (x_i, y_i)``."""
+    """Rows of equally long arrays, served one example at a time: `ds[i] = (x_i, y_i)`."""
 
     def __init__(self, *arrays: np.ndarray):
         if not arrays:
@@ -40,7 +40,7 @@ class ArrayDataset:
 def default_collate(examples: list[Any]) -> Any:
     """Stack a list of examples into a batch, field by field.
 
-    ``[(x0, y0), (x1, y1)]`` becomes ``(stack([x0, x1]), stack([y0, y1]))``; numbers
+    `[(x0, y0), (x1, y1)]` becomes `(stack([x0, x1]), stack([y0, y1]))`; numbers
     and arrays are stacked with numpy; tuples and dicts are collated recursively.
     """
     first = examples[0]
@@ -57,10 +57,10 @@ def default_collate(examples: list[Any]) -> Any:
 class DataLoader:
     """Iterate over a dataset in batches; a new shuffled order every epoch.
 
-    ``dataset`` is anything with ``len()`` and ``[i]``. With ``shuffle``, each
-    ``iter()`` draws a fresh permutation from ``rng`` (a seed or a numpy
-    ``Generator``), so epochs differ from one another but a run is reproducible.
-    ``drop_last`` drops a final batch smaller than ``batch_size``.
+    `dataset` is anything with `len()` and `[i]`. With `shuffle`, each
+    `iter()` draws a fresh permutation from `rng` (a seed or a numpy
+    `Generator`), so epochs differ from one another but a run is reproducible.
+    `drop_last` drops a final batch smaller than `batch_size`.
     """
 
     def __init__(self, dataset: Sequence, batch_size: int = 1, shuffle: bool = False,

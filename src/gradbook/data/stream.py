@@ -1,8 +1,8 @@
 """Streaming data sets: examples read from disk one line at a time, never all at once.
 
-A map-style data set (``len(ds)``, ``ds[i]``) needs random access to every
+A map-style data set (`len(ds)`, `ds[i]`) needs random access to every
 example. A file too big for memory is read in order instead, as a stream: an
-**iterable-style** data set is anything with ``__iter__``. Chapter 8 builds one
+**iterable-style** data set is anything with `__iter__`. Chapter 8 builds one
 for CSV files, splits it between worker processes so that each record is read
 exactly once, and shuffles it as well as a stream allows: within a buffer.
 """
@@ -25,8 +25,8 @@ from gradbook.rng import as_generator
 class CSVStream:
     """The rows of a CSV file, read line by line: each row is the given columns as numbers.
 
-    ``shard(worker, workers)`` is the same stream restricted to one of ``workers``
-    consecutive byte ranges of the file: worker ``k`` reads the lines that *start*
+    `shard(worker, workers)` is the same stream restricted to one of `workers`
+    consecutive byte ranges of the file: worker `k` reads the lines that *start*
     in its range, so every line belongs to exactly one worker.
     """
 
@@ -76,12 +76,12 @@ class CSVStream:
 # --8<-- [start:buffer]
 def shuffle_buffer(stream: Iterable[Any], size: int,
                    rng: np.random.Generator | int | None = 0) -> Iterator[Any]:
-    """Shuffle a stream as far as a buffer of ``size`` examples allows.
+    """Shuffle a stream as far as a buffer of `size` examples allows.
 
     Fill the buffer, then, for each new example, serve a random one from the
     buffer and put the new one in its place; at the end, serve what is left in
-    random order. Memory stays at ``size`` examples, and the example read as
-    number ``i`` cannot be served before position ``i - size + 1``.
+    random order. Memory stays at `size` examples, and the example read as
+    number `i` cannot be served before position `i - size + 1`.
     """
     if size < 1:
         raise ValueError(f"buffer size must be at least 1, got {size}")
@@ -101,12 +101,12 @@ def shuffle_buffer(stream: Iterable[Any], size: int,
 
 # --8<-- [start:loader]
 class StreamLoader:
-    """Batches from an iterable data set, read in ``num_workers`` processes.
+    """Batches from an iterable data set, read in `num_workers` processes.
 
-    Worker ``k`` is started with its number and iterates over
-    ``dataset.shard(k, num_workers)``; the main process takes one batch from each
-    worker in turn. With ``buffer_size``, each worker shuffles its shard within a
-    buffer, seeded from ``rng`` afresh each epoch.
+    Worker `k` is started with its number and iterates over
+    `dataset.shard(k, num_workers)`; the main process takes one batch from each
+    worker in turn. With `buffer_size`, each worker shuffles its shard within a
+    buffer, seeded from `rng` afresh each epoch.
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, num_workers: int = 0,

@@ -1,9 +1,9 @@
-"""A streaming data set for ``torch.utils.data.DataLoader``: Chapter 8's ``CSVStream``.
+"""A streaming data set for `torch.utils.data.DataLoader`: Chapter 8's `CSVStream`.
 
-Torch's loader copies an ``IterableDataset`` into every worker and does not tell
-``__iter__`` which worker it runs in; the data set has to ask
-``torch.utils.data.get_worker_info()``. ``TorchStream`` does not ask, so with
-workers every record is served once per worker; ``ShardedTorchStream`` asks.
+Torch's loader copies an `IterableDataset` into every worker and does not tell
+`__iter__` which worker it runs in; the data set has to ask
+`torch.utils.data.get_worker_info()`. `TorchStream` does not ask, so with
+workers every record is served once per worker; `ShardedTorchStream` asks.
 """
 
 from __future__ import annotations

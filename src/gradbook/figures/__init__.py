@@ -1,10 +1,10 @@
 """Figures as data plus drawing: the numbers a figure shows, and code that draws them.
 
-A chapter script computes what a figure shows and calls :func:`save_figure`, which
+A chapter script computes what a figure shows and calls `save_figure`, which
 writes two files side by side:
 
-- ``name.json``: the numbers (a small, readable JSON file), and which function draws them;
-- ``name.svg``: that function's drawing of exactly those numbers.
+- `name.json`: the numbers (a small, readable JSON file), and which function draws them;
+- `name.svg`: that function's drawing of exactly those numbers.
 
 Splitting the two is what lets the book check its figures on any machine. The SVG
 is a pure function of the JSON, so it must match byte for byte (with the same
@@ -12,7 +12,7 @@ matplotlib). The JSON comes from training runs and floating-point sums whose las
 bits differ between CPUs, so a fresh run must reproduce it within a stated
 tolerance, not bit for bit.
 
-Two things make a drawing reproducible: a fixed ``svg.hashsalt`` (matplotlib
+Two things make a drawing reproducible: a fixed `svg.hashsalt` (matplotlib
 otherwise derives element ids from random numbers), and no date in the metadata.
 The drawing functions live in this package, one module per part of the book.
 """
@@ -51,10 +51,10 @@ Drawing = Callable[[dict[str, Any]], Figure]
 
 
 def figures_dir() -> Path:
-    """Where figures go: ``$GRADBOOK_FIGURES_DIR`` if set, else the book's figure folder.
+    """Where figures go: `$GRADBOOK_FIGURES_DIR` if set, else the book's figure folder.
 
     Run from a clone of the book, a chapter script refreshes the figures the pages
-    show (``docs/assets/figures``); run anywhere else, it writes to ``./figures``.
+    show (`docs/assets/figures`); run anywhere else, it writes to `./figures`.
     """
     env = os.environ.get("GRADBOOK_FIGURES_DIR")
     if env:
@@ -67,7 +67,7 @@ def figures_dir() -> Path:
 
 
 def svg_bytes(fig: Figure) -> bytes:
-    """``fig`` as SVG bytes: the same figure gives the same bytes, every time."""
+    """`fig` as SVG bytes: the same figure gives the same bytes, every time."""
     buffer = io.BytesIO()
     with plt.rc_context(STYLE):
         fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
@@ -75,7 +75,7 @@ def svg_bytes(fig: Figure) -> bytes:
 
 
 def save_svg(fig: Figure, name: str) -> Path:
-    """Save ``fig`` as ``name`` (an ``.svg``) in :func:`figures_dir`, reproducibly."""
+    """Save `fig` as `name` (an `.svg`) in `figures_dir`, reproducibly."""
     if not name.endswith(".svg"):
         raise ValueError(f"figure names end in .svg, got {name!r}")
     out = figures_dir() / name
@@ -86,10 +86,10 @@ def save_svg(fig: Figure, name: str) -> Path:
 
 # --8<-- [start:save_figure]
 def save_figure(name: str, data: Mapping[str, Any], draw: Drawing) -> Path:
-    """Save ``data`` as ``name.json`` and its drawing ``draw(data)`` as ``name.svg``.
+    """Save `data` as `name.json` and its drawing `draw(data)` as `name.svg`.
 
-    ``data`` holds plain numbers, strings and lists (numpy arrays are turned into
-    lists; floats keep :data:`DIGITS` significant digits). ``draw`` must be a function
+    `data` holds plain numbers, strings and lists (numpy arrays are turned into
+    lists; floats keep `DIGITS` significant digits). `draw` must be a function
     defined at the top level of a module, so the drawing can be made again from
     the JSON alone. The figure is drawn from the data *as read back from the file*,
     so the SVG is exactly the drawing of what was saved.
@@ -106,7 +106,7 @@ def save_figure(name: str, data: Mapping[str, Any], draw: Drawing) -> Path:
 
 
 def drawing_name(draw: Drawing) -> str:
-    """``module:function`` for a drawing function; refuse one that cannot be imported."""
+    """`module:function` for a drawing function; refuse one that cannot be imported."""
     module, qualname = getattr(draw, "__module__", None), getattr(draw, "__qualname__", "")
     if not module or module == "__main__" or "<" in qualname or "." in qualname:
         raise ValueError(
@@ -126,7 +126,7 @@ def draw_record(record: Mapping[str, Any]) -> Figure:
 
 
 def redraw(json_path: Path) -> bytes:
-    """The SVG bytes of the figure saved as ``json_path`` (its ``.svg`` should hold these)."""
+    """The SVG bytes of the figure saved as `json_path` (its `.svg` should hold these)."""
     fig = draw_record(json.loads(Path(json_path).read_text(encoding="utf-8")))
     try:
         return svg_bytes(fig)
@@ -135,7 +135,7 @@ def redraw(json_path: Path) -> bytes:
 
 
 def plain(value: Any, digits: int = DIGITS) -> Any:
-    """``value`` as JSON-ready Python: lists, dicts, str, bool, int, and rounded floats."""
+    """`value` as JSON-ready Python: lists, dicts, str, bool, int, and rounded floats."""
     if isinstance(value, Mapping):
         return {str(k): plain(v, digits) for k, v in value.items()}
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
@@ -167,7 +167,7 @@ def to_json(record: Any) -> str:
 
 
 def save_text(text: str, name: str) -> Path:
-    """Save generated text (a Mermaid diagram, say) as ``name`` in :func:`figures_dir`.
+    """Save generated text (a Mermaid diagram, say) as `name` in `figures_dir`.
 
     The pages include these files, so what a diagram shows is what the code drew.
     """

@@ -1,4 +1,4 @@
-"""Chapter 7's figures, drawn from the data ``snippets/ch07_real_data.py`` saves."""
+"""Chapter 7's figures, drawn from the data `snippets/ch07_real_data.py` saves."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ COLORS = ("tab:blue", "tab:orange")
 def hourly(data: dict[str, Any]) -> Figure:
     """Mean rentals by hour of the day, one curve per kind of day, with quartile bands.
 
-    ``data``: ``hours`` (0 to 23), ``labels`` (one per kind of day: working days first),
-    and for each kind of day, in the same order, ``mean``, ``low`` and ``high`` (the
+    `data`: `hours` (0 to 23), `labels` (one per kind of day: working days first),
+    and for each kind of day, in the same order, `mean`, `low` and `high` (the
     mean, 25th and 75th percentile of the rentals in each hour).
     """
     hours = data["hours"]
@@ -35,8 +35,8 @@ def hourly(data: dict[str, Any]) -> Figure:
 def losses(data: dict[str, Any]) -> Figure:
     """Training and validation loss per epoch of each model, against predicting the mean (1.0).
 
-    ``data``: ``models`` (names: linear first, then mlp), and for each, in the same
-    order, ``train`` and ``val`` (mean squared error per epoch, normalised target).
+    `data`: `models` (names: linear first, then mlp), and for each, in the same
+    order, `train` and `val` (mean squared error per epoch, normalised target).
     """
     fig, ax = plt.subplots(figsize=(7.2, 4.0))
     for kind, color, train, val in zip(data["models"], ("tab:blue", "tab:red"),
@@ -57,9 +57,9 @@ def losses(data: dict[str, Any]) -> Figure:
 def predictions(data: dict[str, Any]) -> Figure:
     """Predicted against actual rentals for some validation hours, one panel per model.
 
-    ``data``: ``actual`` (rentals in each shown validation hour), ``models`` (names),
-    and for each model, in the same order, ``predicted`` (its prediction for each hour)
-    and ``val_rmse`` (over the whole validation set, bikes per hour).
+    `data`: `actual` (rentals in each shown validation hour), `models` (names),
+    and for each model, in the same order, `predicted` (its prediction for each hour)
+    and `val_rmse` (over the whole validation set, bikes per hour).
     """
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.4), sharex=True, sharey=True)
     for ax, kind, guess, error in zip(axes, data["models"], data["predicted"], data["val_rmse"]):

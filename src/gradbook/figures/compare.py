@@ -1,12 +1,12 @@
 """How a fresh run's figure data is compared with the committed data.
 
-A figure's data (``docs/assets/figures/<name>.json``) is compared key by key:
+A figure's data (`docs/assets/figures/<name>.json`) is compared key by key:
 structure, strings and booleans exactly; numbers within the tolerance stated for
-that figure in ``tests/figure_tolerances.py``. A number passes when
+that figure in `tests/figure_tolerances.py`. A number passes when
 
     |fresh - committed| <= atol + rtol * |committed|
 
-(numpy's ``isclose`` rule). The *ratio* of a deviation is how much of that allowance
+(numpy's `isclose` rule). The *ratio* of a deviation is how much of that allowance
 it uses: 1.0 is exactly at the limit.
 """
 
@@ -40,7 +40,7 @@ Spec = dict[str, "Tol | Ignore"]     # key path ("losses", "model.weights") or "
 
 
 def rule_for(spec: Spec, path: str) -> Tol | Ignore:
-    """The rule of the longest key path in ``spec`` that ``path`` starts with, else ``"*"``."""
+    """The rule of the longest key path in `spec` that `path` starts with, else `"*"`."""
     best, best_len = spec["*"], -1
     for key, rule in spec.items():
         covers = path == key or path.startswith(key + ".") or path.startswith(key + "[")

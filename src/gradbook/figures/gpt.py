@@ -1,4 +1,4 @@
-"""Chapter 9's figures, drawn from the data ``snippets/ch09_tiny_gpt.py`` saves."""
+"""Chapter 9's figures, drawn from the data `snippets/ch09_tiny_gpt.py` saves."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ def _shown(ch: str) -> str:
 def attention_weights(data: dict[str, Any]) -> Figure:
     """The attention weights of every head of some blocks on one line of text.
 
-    ``data``: ``text`` (the line, one position per character), ``blocks`` (the block
-    numbers shown, counting from 1, one row of panels each) and ``weights``: for each
+    `data`: `text` (the line, one position per character), `blocks` (the block
+    numbers shown, counting from 1, one row of panels each) and `weights`: for each
     shown block, for each head, for each position t, the weights it gives to the
     positions 0..t (t + 1 numbers; the later, masked positions have weight 0).
-    ``sharpness`` (per shown block, each row's largest weight averaged over rows and
+    `sharpness` (per shown block, each row's largest weight averaged over rows and
     heads) is not drawn.
     """
     labels = [_shown(ch) for ch in data["text"]]
@@ -51,11 +51,11 @@ def attention_weights(data: dict[str, Any]) -> Figure:
 def temperature(data: dict[str, Any]) -> Figure:
     """The next character's distribution at several temperatures, and with top-k.
 
-    ``data``: ``prompt``, ``vocabulary`` (the characters, in token order),
-    ``temperatures`` with ``probabilities`` (one distribution over the vocabulary
-    each), and ``top_k``, ``top_k_temperature`` with ``top_k_probabilities`` (the
-    distribution with only the ``top_k`` likeliest characters kept). ``entropies``
-    (one per temperature) and ``top_k_kept`` (the kept probabilities, sorted) are not
+    `data`: `prompt`, `vocabulary` (the characters, in token order),
+    `temperatures` with `probabilities` (one distribution over the vocabulary
+    each), and `top_k`, `top_k_temperature` with `top_k_probabilities` (the
+    distribution with only the `top_k` likeliest characters kept). `entropies`
+    (one per temperature) and `top_k_kept` (the kept probabilities, sorted) are not
     drawn. The bars show the 20 characters likeliest at temperature 1, in that order;
     the drawing picks them.
     """
@@ -82,8 +82,8 @@ def temperature(data: dict[str, Any]) -> Figure:
 def lr_schedule(data: dict[str, Any]) -> Figure:
     """The learning rate at every step: linear warm-up, then cosine decay.
 
-    ``data``: ``steps`` and ``rates`` (the learning rate at each), ``warmup_iters``,
-    ``lr`` (the peak) and ``min_lr`` (where the decay ends).
+    `data`: `steps` and `rates` (the learning rate at each), `warmup_iters`,
+    `lr` (the peak) and `min_lr` (where the decay ends).
     """
     lr, min_lr, warmup = data["lr"], data["min_lr"], data["warmup_iters"]
     fig, ax = plt.subplots(figsize=(6.4, 3.2))

@@ -1,4 +1,4 @@
-"""Chapter 8's figures, drawn from the data ``snippets/ch08_data_loaders.py`` saves."""
+"""Chapter 8's figures, drawn from the data `snippets/ch08_data_loaders.py` saves."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ BATCH_COLORS = ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]
 def epochs(data: dict[str, Any]) -> Figure:
     """Which batch each example lands in, epoch by epoch, and which are dropped.
 
-    ``data``: ``assignment`` (one row per epoch, one column per example: the number
+    `data`: `assignment` (one row per epoch, one column per example: the number
     of its batch from 0, or -1 where the example was dropped that epoch) and
-    ``batch_size``. There are at most four batches per epoch (one colour each).
+    `batch_size`. There are at most four batches per epoch (one colour each).
     """
     assignment = np.array(data["assignment"])
     n_epochs, n_examples = assignment.shape
@@ -54,8 +54,8 @@ def epochs(data: dict[str, Any]) -> Figure:
 def batch_means(data: dict[str, Any]) -> Figure:
     """Mean rentals and working-day share per batch over one epoch, in file order and shuffled.
 
-    ``data``: ``means`` and ``shares`` (each two lists, one value per batch: in file
-    order, then shuffled), ``overall_mean`` and ``overall_share`` (over all hours).
+    `data`: `means` and `shares` (each two lists, one value per batch: in file
+    order, then shuffled), `overall_mean` and `overall_share` (over all hours).
     """
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.6, 5.4), sharex=True)
     steps = np.arange(1, len(data["means"][0]) + 1)

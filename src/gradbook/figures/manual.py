@@ -1,4 +1,4 @@
-"""Chapter 1's figures, drawn from the data ``snippets/ch01_manual_gradients.py`` saves."""
+"""Chapter 1's figures, drawn from the data `snippets/ch01_manual_gradients.py` saves."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 def loss(data: dict[str, Any]) -> Figure:
     """The MSE loss of gradient descent on the line, per epoch, on a log scale.
 
-    ``data``: ``losses`` (the loss before each epoch's step, then after the last),
-    ``lr`` (the learning rate, for the title).
+    `data`: `losses` (the loss before each epoch's step, then after the last),
+    `lr` (the learning rate, for the title).
     """
     fig, ax = plt.subplots()
     ax.semilogy(data["losses"])
@@ -26,8 +26,8 @@ def loss(data: dict[str, Any]) -> Figure:
 def fit(data: dict[str, Any]) -> Figure:
     """The fitted line at a few epochs of training, over the data points.
 
-    ``data``: ``x`` and ``y`` (the points), ``x_range`` (where to draw the lines, two
-    numbers), ``snapshots`` (a list of ``{"epoch", "w", "b"}``, one line each).
+    `data`: `x` and `y` (the points), `x_range` (where to draw the lines, two
+    numbers), `snapshots` (a list of `{"epoch", "w", "b"}`, one line each).
     """
     fig, ax = plt.subplots()
     ends = np.array(data["x_range"], dtype=float)

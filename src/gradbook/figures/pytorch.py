@@ -1,4 +1,4 @@
-"""Chapter 6's figures, drawn from the data ``snippets/ch06_pytorch.py`` saves."""
+"""Chapter 6's figures, drawn from the data `snippets/ch06_pytorch.py` saves."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 def curve(data: dict[str, Any]) -> Figure:
     """What a linear model and a one-hidden-layer network learn of y = x², and their losses.
 
-    ``data``: ``x``, ``y`` (the training points), ``grid`` with ``line`` and ``curve``
-    (each model's prediction on it), ``line_losses`` and ``curve_losses`` (per step).
+    `data`: `x`, `y` (the training points), `grid` with `line` and `curve`
+    (each model's prediction on it), `line_losses` and `curve_losses` (per step).
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.8))
     left.scatter(data["x"], data["y"], s=12, color="black", zorder=3, label="data: y = x²")
@@ -35,8 +35,8 @@ def curve(data: dict[str, Any]) -> Figure:
 def xor(data: dict[str, Any]) -> Figure:
     """The XOR network's predicted probability over the plane, its 0.5 boundary, the points.
 
-    ``data``: ``steps`` (the grid's coordinates on both axes), ``probability`` (rows
-    follow the second input, columns the first), ``points`` and ``targets``.
+    `data`: `steps` (the grid's coordinates on both axes), `probability` (rows
+    follow the second input, columns the first), `points` and `targets`.
     """
     steps = np.array(data["steps"])
     gx, gy = np.meshgrid(steps, steps, indexing="xy")
@@ -62,10 +62,10 @@ def xor(data: dict[str, Any]) -> Figure:
 def memory(data: dict[str, Any]) -> Figure:
     """The memory model: what a line and a one-hidden-layer network learn of a curve.
 
-    ``data``: ``minutes``, ``calls`` and ``memory`` of the new sessions; ``grid``
-    (session minutes) with ``rule``, ``line_grid`` and ``mlp_grid``, memory at
-    ``grid_calls`` API calls by the noise-free rule and by each model; ``line_new``
-    and ``mlp_new``, each model's predictions for the new sessions.
+    `data`: `minutes`, `calls` and `memory` of the new sessions; `grid`
+    (session minutes) with `rule`, `line_grid` and `mlp_grid`, memory at
+    `grid_calls` API calls by the noise-free rule and by each model; `line_new`
+    and `mlp_new`, each model's predictions for the new sessions.
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.4, 4.0), layout="constrained")
     dots = left.scatter(data["minutes"], data["memory"], c=data["calls"], s=10,

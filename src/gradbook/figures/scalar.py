@@ -1,8 +1,8 @@
 """Chapters 2 and 3's figures, drawn from the data their scripts save.
 
-``snippets/ch02_scalar_autograd.py`` saves the tangent and tanh figures (its
-expression graph and its network are drawn by :func:`gradbook.scalar.draw.draw_graph`
-and :func:`gradbook.scalar.draw.draw_network`); ``snippets/ch03_scalar_nn.py``
+`snippets/ch02_scalar_autograd.py` saves the tangent and tanh figures (its
+expression graph and its network are drawn by `gradbook.scalar.draw.draw_graph`
+and `gradbook.scalar.draw.draw_network`); `snippets/ch03_scalar_nn.py`
 saves the moons, the training curves and the decision boundary.
 """
 
@@ -23,9 +23,9 @@ TANGENT = "#e65100"
 def tangent(data: dict[str, Any]) -> Figure:
     """A parabola, its tangent at one point and secants through that point.
 
-    ``data``: ``x`` and ``f`` (the curve), ``x0`` and ``f0`` (the point of tangency),
-    ``slope`` (the derivative there), ``secants`` (a list of ``{"h", "slope", "f"}``:
-    the step, the secant's slope, and f at ``x0 + h``), ``line_x`` (where the straight
+    `data`: `x` and `f` (the curve), `x0` and `f0` (the point of tangency),
+    `slope` (the derivative there), `secants` (a list of `{"h", "slope", "f"}`:
+    the step, the secant's slope, and f at `x0 + h`), `line_x` (where the straight
     lines start and end).
     """
     x0, f0 = data["x0"], data["f0"]
@@ -60,8 +60,8 @@ def _scatter_moons(ax: Axes, points: np.ndarray, labels: np.ndarray, **kwargs: A
 def moons(data: dict[str, Any]) -> Figure:
     """The two moons, one colour and marker per label.
 
-    ``data``: ``points`` (n rows of two coordinates), ``labels`` (+1 or -1 each),
-    ``noise`` and ``seed`` (how they were made, for the title).
+    `data`: `points` (n rows of two coordinates), `labels` (+1 or -1 each),
+    `noise` and `seed` (how they were made, for the title).
     """
     points, labels = np.array(data["points"]), np.array(data["labels"])
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -74,7 +74,7 @@ def moons(data: dict[str, Any]) -> Figure:
 def training(data: dict[str, Any]) -> Figure:
     """Loss (log scale) and training accuracy of the scalar MLP, per step.
 
-    ``data``: ``losses`` and ``accuracies`` (fractions, 0 to 1), one per step.
+    `data`: `losses` and `accuracies` (fractions, 0 to 1), one per step.
     """
     steps = np.arange(len(data["losses"]))
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8.0, 3.2))
@@ -94,10 +94,10 @@ def training(data: dict[str, Any]) -> Figure:
 def boundary(data: dict[str, Any]) -> Figure:
     """The trained model's score over the plane: its sign, the 0 and ±1 contours, the points.
 
-    ``data``: ``xs`` and ``zs`` (the grid's coordinates along each axis), ``scores``
-    (one row per ``zs``, one column per ``xs``), ``points`` and ``labels`` (the
-    training moons), ``test_points`` and ``test_labels`` (the held-out moons, drawn
-    hollow), ``steps``, ``accuracy`` and ``test_accuracy`` (for the title).
+    `data`: `xs` and `zs` (the grid's coordinates along each axis), `scores`
+    (one row per `zs`, one column per `xs`), `points` and `labels` (the
+    training moons), `test_points` and `test_labels` (the held-out moons, drawn
+    hollow), `steps`, `accuracy` and `test_accuracy` (for the title).
     """
     grid_x, grid_z = np.meshgrid(np.array(data["xs"]), np.array(data["zs"]))
     scores = np.array(data["scores"])
@@ -122,9 +122,9 @@ def boundary(data: dict[str, Any]) -> Figure:
 def tanh_curve(data: dict[str, Any]) -> Figure:
     """tanh and its derivative, with one point marked and the tangent there.
 
-    ``data``: ``x``, ``tanh`` and ``slope`` (the curve and its derivative
-    :math:`1 - \\tanh^2 x` on a grid), ``n`` and ``o`` (the marked point,
-    :math:`o = \\tanh n`) and ``do_dn`` (the derivative there).
+    `data`: `x`, `tanh` and `slope` (the curve and its derivative
+    1 − tanh² x on a grid), `n` and `o` (the marked point,
+    o = tanh n) and `do_dn` (the derivative there).
     """
     x = np.array(data["x"], dtype=float)
     n, o, do_dn = data["n"], data["o"], data["do_dn"]

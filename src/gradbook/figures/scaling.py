@@ -1,4 +1,4 @@
-"""Chapter 10's figures, drawn from the data ``snippets/ch10_scaling_up.py`` saves."""
+"""Chapter 10's figures, drawn from the data `snippets/ch10_scaling_up.py` saves."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ PRESET_COLOURS = {"cpu": "tab:blue", "gpu": "tab:orange"}
 def precision(data: dict[str, Any]) -> Figure:
     """The largest relative rounding error of each number format, across magnitudes.
 
-    ``data``: ``magnitudes``; ``errors``, a format's name -> its error at each magnitude
-    (1 where the number rounds to zero, ``null`` where it overflows); and float16's
-    thresholds: ``float16_zero_below``, ``float16_smallest_normal``,
-    ``float16_overflow_above``.
+    `data`: `magnitudes`; `errors`, a format's name -> its error at each magnitude
+    (1 where the number rounds to zero, `null` where it overflows); and float16's
+    thresholds: `float16_zero_below`, `float16_smallest_normal`,
+    `float16_overflow_above`.
     """
     magnitudes = np.array(data["magnitudes"])
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
@@ -48,9 +48,9 @@ def precision(data: dict[str, Any]) -> Figure:
 def flops_split(data: dict[str, Any]) -> Figure:
     """Attention's share of the FLOPs per token against the block size, per model shape.
 
-    ``data``: ``blocks`` (the block sizes T) and ``presets``: a preset's name ->
-    ``n_layer``, ``n_embd``, ``share`` (attention's share at each T), and its own
-    ``block_size`` with the ``own_share`` there (marked with a star).
+    `data`: `blocks` (the block sizes T) and `presets`: a preset's name ->
+    `n_layer`, `n_embd`, `share` (attention's share at each T), and its own
+    `block_size` with the `own_share` there (marked with a star).
     """
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for name, shape in data["presets"].items():

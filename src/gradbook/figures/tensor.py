@@ -1,7 +1,7 @@
 """Chapters 4 and 5's figures, drawn from the data their scripts save.
 
-``snippets/ch04_tensor_autograd.py`` (graph sizes, broadcasting, the ReLU mask) and
-``snippets/ch05_training_from_scratch.py`` (optimizers, digits, validation curves).
+`snippets/ch04_tensor_autograd.py` (graph sizes, broadcasting, the ReLU mask) and
+`snippets/ch05_training_from_scratch.py` (optimizers, digits, validation curves).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 def graph_sizes(data: dict[str, Any]) -> Figure:
     """Nodes in one loss evaluation's graph, scalar engine against tensor engine.
 
-    ``data``: ``points`` (training points in the batch), ``scalar_nodes`` and
-    ``tensor_nodes`` (the graph's node count for each).
+    `data`: `points` (training points in the batch), `scalar_nodes` and
+    `tensor_nodes` (the graph's node count for each).
     """
     points, scalar_nodes, tensor_nodes = data["points"], data["scalar_nodes"], data["tensor_nodes"]
     fig, ax = plt.subplots()
@@ -57,8 +57,8 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], label
 def broadcast(data: dict[str, Any]) -> Figure:
     """A bias broadcast over rows (forward), and its gradient summed back (backward).
 
-    ``data``: ``bias`` (shape (3,)), ``copies`` (the bias broadcast to (4, 3)),
-    ``upstream`` (the (4, 3) gradient from above) and ``bias_grad`` (shape (3,)).
+    `data`: `bias` (shape (3,)), `copies` (the bias broadcast to (4, 3)),
+    `upstream` (the (4, 3) gradient from above) and `bias_grad` (shape (3,)).
     """
     fig, ax = plt.subplots(figsize=(7.6, 5.6))
     # Forward, left to right: b is copied into every row of a (4, 3) block.
@@ -85,8 +85,8 @@ def broadcast(data: dict[str, Any]) -> Figure:
 def relu_mask(data: dict[str, Any]) -> Figure:
     """Pre-activations, the upstream gradient, and what ReLU lets through to dL/dz.
 
-    ``data``: ``z`` (pre-activations, examples by hidden units), ``grad_h`` (the
-    upstream gradient dL/dh) and ``grad_z`` (dL/dz: exactly 0 where ReLU stopped it).
+    `data`: `z` (pre-activations, examples by hidden units), `grad_h` (the
+    upstream gradient dL/dh) and `grad_z` (dL/dz: exactly 0 where ReLU stopped it).
     """
     z, grad_h, grad_z = (np.array(data[k], dtype=float) for k in ("z", "grad_h", "grad_z"))
     fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.2))
@@ -115,8 +115,8 @@ def relu_mask(data: dict[str, Any]) -> Figure:
 def digits(data: dict[str, Any]) -> Figure:
     """A row or two of 8×8 digit images, each with its label.
 
-    ``data``: ``grey_levels`` (one 8×8 grid of whole numbers from 0 to 16 per image,
-    the counts of inked dots) and ``labels``.
+    `data`: `grey_levels` (one 8×8 grid of whole numbers from 0 to 16 per image,
+    the counts of inked dots) and `labels`.
     """
     fig, axes = plt.subplots(2, 10, figsize=(8, 2.2))
     for ax, image, label in zip(axes.ravel(), data["grey_levels"], data["labels"]):
@@ -130,9 +130,9 @@ def digits(data: dict[str, Any]) -> Figure:
 def optimizers(data: dict[str, Any]) -> Figure:
     """Smoothed training loss against the epoch, one curve per optimizer.
 
-    ``data``: ``names`` (one per optimizer), ``smoothed`` (for each, the moving
-    average of its per-batch losses over ``window`` batches) and ``steps_per_epoch``.
-    The k-th average ends at batch ``k + window``, which is where it is drawn.
+    `data`: `names` (one per optimizer), `smoothed` (for each, the moving
+    average of its per-batch losses over `window` batches) and `steps_per_epoch`.
+    The k-th average ends at batch `k + window`, which is where it is drawn.
     """
     window, steps_per_epoch = data["window"], data["steps_per_epoch"]
     fig, ax = plt.subplots()
@@ -149,9 +149,9 @@ def optimizers(data: dict[str, Any]) -> Figure:
 def validation(data: dict[str, Any]) -> Figure:
     """Validation accuracy after each epoch, one curve per network.
 
-    ``data``: ``names``, ``validation_accuracy`` (for each network, its accuracy on
-    the validation images after epochs 1, 2, ...), ``threshold`` (drawn as a dashed
-    line; a marker shows the first epoch at or above it) and ``validation_images``.
+    `data`: `names`, `validation_accuracy` (for each network, its accuracy on
+    the validation images after epochs 1, 2, ...), `threshold` (drawn as a dashed
+    line; a marker shows the first epoch at or above it) and `validation_images`.
     """
     threshold = data["threshold"]
     fig, ax = plt.subplots()

@@ -1,11 +1,11 @@
 """Tiny GPT checkpoints: everything needed to resume training or to generate, in one file.
 
-``DIR/checkpoint.pt`` holds the weights, the optimizer's state, both
+`DIR/checkpoint.pt` holds the weights, the optimizer's state, both
 configurations, the tokenizer's vocabulary, the step, the random-number
 generators' states and the loss history. It is written beside its final name and
-renamed into place (:func:`gradbook.files.atomic_write`), so a crash mid-save
+renamed into place (`gradbook.files.atomic_write`), so a crash mid-save
 leaves the previous checkpoint intact. It holds only tensors, numbers, strings,
-lists and dicts, and is read with ``torch.load(weights_only=True)``: a file that
+lists and dicts, and is read with `torch.load(weights_only=True)`: a file that
 would run code when unpickled is refused, not run.
 """
 
@@ -37,7 +37,7 @@ def checkpoint_file(path: str | os.PathLike) -> Path:
 
 # --8<-- [start:save]
 def save(path: str | os.PathLike, state: dict[str, Any]) -> Path:
-    """Write ``state`` (see ``KEYS``) atomically to ``path``/checkpoint.pt."""
+    """Write `state` (see `KEYS`) atomically to `path`/checkpoint.pt."""
     missing = [k for k in KEYS if k not in state and k != "format"]
     if missing:
         raise ValueError(f"checkpoint state lacks {', '.join(missing)}")

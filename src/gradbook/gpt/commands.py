@@ -1,9 +1,9 @@
-"""``gradbook gpt train`` and ``gradbook gpt generate``: the command-line side of Chapters 9-10.
+"""`gradbook gpt train` and `gradbook gpt generate`: the command-line side of Chapters 9-10.
 
-``train_command`` runs in three steps: ``_plan`` checks every setting and reads the
+`train_command` runs in three steps: `_plan` checks every setting and reads the
 text, all before a process group is joined (so a mistake costs one line, not a
-hung job); ``_train_with_progress`` runs ``train`` behind a progress bar; and
-``_report`` writes ``summary.json`` and prints the run's one-line summary.
+hung job); `_train_with_progress` runs `train` behind a progress bar; and
+`_report` writes `summary.json` and prints the run's one-line summary.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from gradbook.progress import progress
 
 @dataclass
 class _Plan:
-    """What ``gradbook gpt train`` will do, every part of it checked."""
+    """What `gradbook gpt train` will do, every part of it checked."""
     out: Path                         # the checkpoint folder
     model_cfg: GPTConfig
     train_cfg: TrainConfig
@@ -84,7 +84,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
 
 def _starting_point(args: argparse.Namespace, out: Path
                     ) -> tuple[dict[str, Any] | None, GPTConfig, TrainConfig, CharTokenizer | None]:
-    """With --resume: the checkpoint in ``out``, its settings and tokenizer. Else a preset's
+    """With --resume: the checkpoint in `out`, its settings and tokenizer. Else a preset's
     settings, and no tokenizer yet (it is made from the text)."""
     if args.resume:
         state = checkpoint.load(out)
@@ -124,7 +124,7 @@ def _say(message: str) -> None:
 
 
 def _train_with_progress(plan: _Plan, ranks: Ranks, device: torch.device) -> TrainResult:
-    """``train`` behind a progress bar (on the main process); Ctrl-C keeps the last checkpoint."""
+    """`train` behind a progress bar (on the main process); Ctrl-C keeps the last checkpoint."""
     cfg = plan.train_cfg
     if ranks.is_main:
         _say(f"training on {ranks.world_size} × {device.type}: {len(plan.data.train):,} training "
@@ -156,7 +156,7 @@ def _train_with_progress(plan: _Plan, ranks: Ranks, device: torch.device) -> Tra
 
 def _report(plan: _Plan, result: TrainResult, ranks: Ranks, device: torch.device,
             peak: tuple[float, str]) -> None:
-    """Write ``summary.json`` beside the checkpoint and print the run in one line."""
+    """Write `summary.json` beside the checkpoint and print the run in one line."""
     cfg = plan.train_cfg
     per_token = flops_per_token(plan.model_cfg, result.model.num_parameters())
     peak_flops_all = peak[0] * ranks.world_size   # every process has a device (or cores) of its own

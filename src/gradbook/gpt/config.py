@@ -1,8 +1,8 @@
 """The Tiny GPT's settings: the model's shape, the training run's, and the book's two presets.
 
-Both settings classes check themselves (``check()``) and can be rebuilt from the
-plain dicts a checkpoint stores (``from_dict``). A setting that cannot work raises
-:class:`gradbook.errors.SettingsError`, naming the setting.
+Both settings classes check themselves (`check()`) and can be rebuilt from the
+plain dicts a checkpoint stores (`from_dict`). A setting that cannot work raises
+`gradbook.errors.SettingsError`, naming the setting.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ ATTENTION = ("explicit", "sdpa")
 
 
 class _SettingsClass(Protocol):
-    """A dataclass with a ``check()`` method, such as GPTConfig and TrainConfig."""
+    """A dataclass with a `check()` method, such as GPTConfig and TrainConfig."""
     __dataclass_fields__: ClassVar[dict[str, Any]]
 
     def check(self) -> Any: ...
@@ -26,7 +26,7 @@ Settings = TypeVar("Settings", bound=_SettingsClass)
 
 
 def require_positive_ints(settings: object, names: tuple[str, ...]) -> None:
-    """Raise SettingsError naming the first of ``names`` that is not a positive integer."""
+    """Raise SettingsError naming the first of `names` that is not a positive integer."""
     for name in names:
         value = getattr(settings, name)
         if not isinstance(value, int) or value < 1:
@@ -34,7 +34,7 @@ def require_positive_ints(settings: object, names: tuple[str, ...]) -> None:
 
 
 def settings_from_dict(cls: type[Settings], d: dict[str, Any], what: str) -> Settings:
-    """A checked ``cls`` (a settings dataclass) from a dict, e.g. one read from a checkpoint."""
+    """A checked `cls` (a settings dataclass) from a dict, e.g. one read from a checkpoint."""
     unknown = set(d) - {f.name for f in fields(cls)}
     if unknown:
         raise SettingsError(f"unknown {what} settings: {', '.join(sorted(unknown))}")
@@ -120,7 +120,7 @@ PRESETS = {
 
 
 def preset(name: str) -> tuple[GPTConfig, TrainConfig]:
-    """Fresh copies of a preset's settings (changing them leaves ``PRESETS`` alone)."""
+    """Fresh copies of a preset's settings (changing them leaves `PRESETS` alone)."""
     if name not in PRESETS:
         raise SettingsError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
     model_config, train_config = PRESETS[name]

@@ -16,7 +16,7 @@ VAL_FRACTION = 0.1
 
 
 def load_text(path: str | os.PathLike | None = None) -> str:
-    """The training text: a UTF-8 file at ``path``, or Tiny Shakespeare from the data cache."""
+    """The training text: a UTF-8 file at `path`, or Tiny Shakespeare from the data cache."""
     if path is None:
         path = fetch("shakespeare")
     path = Path(path)
@@ -64,10 +64,10 @@ class TextData:
 # --8<-- [start:get_batch]
 def take_blocks(data: torch.Tensor, starts: torch.Tensor,
                 block_size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The blocks ``x`` beginning at ``starts``, and the same blocks shifted by one, ``y``.
+    """The blocks `x` beginning at `starts`, and the same blocks shifted by one, `y`.
 
-    Every position of ``y`` is the character that follows the same position of ``x``:
-    one block holds ``block_size`` training examples.
+    Every position of `y` is the character that follows the same position of `x`:
+    one block holds `block_size` training examples.
     """
     x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
     y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts.tolist()])
@@ -81,6 +81,6 @@ def random_starts(data: torch.Tensor, block_size: int, batch_size: int,
 
 def get_batch(data: torch.Tensor, block_size: int, batch_size: int,
               generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """``batch_size`` random contiguous blocks and their targets."""
+    """`batch_size` random contiguous blocks and their targets."""
     return take_blocks(data, random_starts(data, block_size, batch_size, generator), block_size)
 # --8<-- [end:get_batch]

@@ -1,11 +1,11 @@
-"""Training on many processes with ``torch.distributed``: the glue around :func:`train`.
+"""Training on many processes with `torch.distributed`: the glue around `train`.
 
-Started by ``torchrun``, each process finds its place in the job in environment
-variables (``RANK``, ``LOCAL_RANK``, ``WORLD_SIZE``, ``MASTER_ADDR``,
-``MASTER_PORT``). :func:`setup` joins the process group (NCCL between GPUs, Gloo
-between CPUs), picks this process's device, and returns a :class:`Ranks` whose
-``wrap_in_ddp`` wraps the model in ``DistributedDataParallel``. Started any other
-way, it returns a single-process ``Ranks`` and changes nothing.
+Started by `torchrun`, each process finds its place in the job in environment
+variables (`RANK`, `LOCAL_RANK`, `WORLD_SIZE`, `MASTER_ADDR`,
+`MASTER_PORT`). `setup` joins the process group (NCCL between GPUs, Gloo
+between CPUs), picks this process's device, and returns a `Ranks` whose
+`wrap_in_ddp` wraps the model in `DistributedDataParallel`. Started any other
+way, it returns a single-process `Ranks` and changes nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ NO_BUFFER_RESYNC: dict[str, Any] = ({"forward_sync_buffers": False}
 # --8<-- [start:setup]
 @dataclass
 class Ranks:
-    """Where this process sits in a job: one process unless run under ``torchrun``."""
+    """Where this process sits in a job: one process unless run under `torchrun`."""
     rank: int = 0
     world_size: int = 1
     # wraps the model in DistributedDataParallel; None when there is one process
@@ -51,7 +51,7 @@ def launched_by_torchrun() -> bool:
 
 
 def setup(device: torch.device) -> tuple[Ranks, torch.device]:
-    """Join the job ``torchrun`` started (if any); return our place in it and our device."""
+    """Join the job `torchrun` started (if any); return our place in it and our device."""
     if not launched_by_torchrun():
         return Ranks(), device
     rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
@@ -84,7 +84,7 @@ def teardown() -> None:
 
 
 def mean_over_ranks(value: float, ranks: Ranks, device: torch.device) -> float:
-    """The average of ``value`` over every process (for logging a global loss)."""
+    """The average of `value` over every process (for logging a global loss)."""
     if ranks.world_size == 1:
         return value
     t = torch.tensor([value], dtype=torch.float64,

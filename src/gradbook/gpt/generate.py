@@ -34,9 +34,9 @@ def next_token_distribution(logits: torch.Tensor, temperature: float = 1.0,
 def generate(model: TinyGPT, prompt: list[int], max_new_tokens: int, temperature: float = 1.0,
              top_k: int | None = None, seed: int | None = None,
              use_cache: bool = True) -> list[int]:
-    """``prompt`` followed by ``max_new_tokens`` sampled tokens.
+    """`prompt` followed by `max_new_tokens` sampled tokens.
 
-    The model sees at most ``block_size`` tokens. When the window is full it slides
+    The model sees at most `block_size` tokens. When the window is full it slides
     forward by half a block: the newest half stays, and (with the cache) its keys
     and values are computed afresh, because every position embedding has moved.
     With and without the cache the model conditions on exactly the same tokens,

@@ -1,15 +1,15 @@
 """The Tiny GPT: a character-level, decoder-only transformer.
 
-Token and learned position embeddings feed ``n_layer`` blocks. Each block is
+Token and learned position embeddings feed `n_layer` blocks. Each block is
 pre-LayerNorm → causal multi-head self-attention → residual add, then
 pre-LayerNorm → feed-forward network (ReLU) → residual add. A final LayerNorm and
 an output head, whose weights are the token embedding's (tied), give logits over
 the vocabulary for every position.
 
 Attention comes in two interchangeable forms: written out step by step
-(``attention="explicit"``) and PyTorch's fused
-``scaled_dot_product_attention`` (``attention="sdpa"``). Both accept a
-:class:`KVCache` so that generation feeds one new position at a time.
+(`attention="explicit"`) and PyTorch's fused
+`scaled_dot_product_attention` (`attention="sdpa"`). Both accept a
+`KVCache` so that generation feeds one new position at a time.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class LayerCache:
 
 
 class KVCache:
-    """One :class:`LayerCache` per block, all the same length."""
+    """One `LayerCache` per block, all the same length."""
 
     def __init__(self, config: GPTConfig, batch: int = 1, device: torch.device | str | None = None,
                  dtype: torch.dtype = torch.float32):

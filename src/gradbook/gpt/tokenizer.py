@@ -26,7 +26,7 @@ class CharTokenizer:
 
     @classmethod
     def from_text(cls, text: str) -> CharTokenizer:
-        """The vocabulary is every character that appears in ``text``, sorted."""
+        """The vocabulary is every character that appears in `text`, sorted."""
         return cls("".join(sorted(set(text))))
 
     @property

@@ -1,10 +1,10 @@
 """Training the Tiny GPT: AdamW, warm-up then cosine decay, clipping, evaluation, checkpoints.
 
-One function, ``train``, runs the loop for a single process or for one rank of a
-``torchrun`` job (``gradbook.gpt.distributed``), in named steps: ``restore`` a
-checkpoint, ``train_step``, ``due_for_eval`` and ``evaluate_and_save``. Every
-optimizer step draws one *global* batch of ``batch_size`` random blocks from a
-seeded generator; it is cut into ``grad_accum`` micro-batches, and each process
+One function, `train`, runs the loop for a single process or for one rank of a
+`torchrun` job (`gradbook.gpt.distributed`), in named steps: `restore` a
+checkpoint, `train_step`, `due_for_eval` and `evaluate_and_save`. Every
+optimizer step draws one *global* batch of `batch_size` random blocks from a
+seeded generator; it is cut into `grad_accum` micro-batches, and each process
 works through its own share of them. So the examples that make up a step, and
 therefore the training run, do not depend on how many processes share the work.
 """
@@ -30,7 +30,7 @@ from gradbook.gpt.distributed import Ranks, mean_over_ranks
 from gradbook.gpt.model import TinyGPT
 from gradbook.gpt.tokenizer import CharTokenizer
 
-# Every random stream of a run is seeded from ``cfg.seed``, each with a seed of its own.
+# Every random stream of a run is seeded from `cfg.seed`, each with a seed of its own.
 # The evaluation batches use cfg.seed + 1000 (train split) and + 1001 (val): not
 # cfg.seed, which seeds the training batches, so evaluation never replays them.
 EVAL_SEED_OFFSET = 1000
@@ -45,7 +45,7 @@ MIN_TRAIN_SECONDS = 1e-9
 
 # --8<-- [start:schedule]
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Linear warm-up from ~0 to ``lr``, then a half cosine down to ``min_lr``."""
+    """Linear warm-up from ~0 to `lr`, then a half cosine down to `min_lr`."""
     if step < cfg.warmup_iters:
         return cfg.lr * (step + 1) / cfg.warmup_iters
     progress = (step - cfg.warmup_iters) / max(1, cfg.max_iters - cfg.warmup_iters)
@@ -79,7 +79,7 @@ def autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
 def estimate_loss(model: TinyGPT, data: TextData, batch_size: int, iters: int, seed: int,
                   device: torch.device,
                   splits: tuple[str, ...] = ("train", "val")) -> dict[str, float]:
-    """Mean loss over ``iters`` random batches of each split; the same batches every call."""
+    """Mean loss over `iters` random batches of each split; the same batches every call."""
     was_training = model.training
     model.eval()
     block = model.config.block_size
@@ -151,8 +151,8 @@ def train_step(state: TrainState, data: TextData, forward: Callable[..., Any],
                device: torch.device) -> tuple[float, float]:
     """One optimizer step on one global batch; its loss (over all processes) and learning rate.
 
-    ``forward`` is the model as this process calls it: wrapped in ``ddp`` when there
-    are several processes, compiled if ``cfg.compile``.
+    `forward` is the model as this process calls it: wrapped in `ddp` when there
+    are several processes, compiled if `cfg.compile`.
     """
     cfg, block = state.cfg, state.model.config.block_size
     lr = lr_at(state.step, cfg)
@@ -184,7 +184,7 @@ def train_step(state: TrainState, data: TextData, forward: Callable[..., Any],
 
 # --8<-- [start:due_for_eval]
 def due_for_eval(state: TrainState) -> bool:
-    """Every ``eval_interval`` steps and at the last, but not twice at one step: a run
+    """Every `eval_interval` steps and at the last, but not twice at one step: a run
     resumed from the checkpoint of an evaluation does not repeat it."""
     scheduled = state.step % state.cfg.eval_interval == 0 or state.step == state.cfg.max_iters
     return scheduled and (not state.history or state.history[-1][0] != state.step)
@@ -200,7 +200,7 @@ def evaluate(state: TrainState, data: TextData, iters: int, device: torch.device
 
 
 def save(state: TrainState, out: str | Path | None) -> None:
-    """Write a checkpoint to the folder ``out``; no folder, no checkpoint."""
+    """Write a checkpoint to the folder `out`; no folder, no checkpoint."""
     if out is not None:
         checkpoint.save(out, state.to_checkpoint())
 
@@ -208,7 +208,7 @@ def save(state: TrainState, out: str | Path | None) -> None:
 def evaluate_and_save(state: TrainState, data: TextData, device: torch.device,
                       out: str | Path | None,
                       on_eval: Callable[[int, dict[str, float]], None] | None = None) -> None:
-    """Record this step's loss on both splits, report it, and save a checkpoint to ``out``."""
+    """Record this step's loss on both splits, report it, and save a checkpoint to `out`."""
     losses = evaluate(state, data, state.cfg.eval_iters, device)
     state.history.append([state.step, losses["train"], losses["val"]])
     if on_eval:
@@ -234,12 +234,12 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
           on_step: Callable[[int, float, float, float], None] | None = None,
           on_eval: Callable[[int, dict[str, float]], None] | None = None,
           ranks: Ranks | None = None) -> TrainResult:
-    """Train from scratch, or from the checkpoint state ``resume``, up to ``cfg.max_iters``.
+    """Train from scratch, or from the checkpoint state `resume`, up to `cfg.max_iters`.
 
-    ``out`` is the checkpoint folder, written at every evaluation and at the end
-    (by the main process only). ``stop_after`` ends the call early after that many
-    steps, as an interruption would. ``on_step(step, loss, lr, tokens_per_s)`` and
-    ``on_eval(step, losses)`` report progress.
+    `out` is the checkpoint folder, written at every evaluation and at the end
+    (by the main process only). `stop_after` ends the call early after that many
+    steps, as an interruption would. `on_step(step, loss, lr, tokens_per_s)` and
+    `on_eval(step, losses)` report progress.
     """
     device, ranks = torch.device(device), ranks or Ranks()
     model_cfg, cfg = model_cfg.check(), cfg.check()

@@ -11,15 +11,14 @@ import numpy as np
 def numerical_gradient(
     f: Callable[[np.ndarray], float], theta: np.ndarray, eps: float = 1e-6
 ) -> np.ndarray:
-    """Estimate :math:`\\nabla f(\\theta)` one coordinate at a time.
+    """Estimate ∇f(θ) one coordinate at a time.
 
     The central difference
 
-    .. math:: \\frac{\\partial f}{\\partial \\theta_i} \\approx
-        \\frac{f(\\theta + \\varepsilon e_i) - f(\\theta - \\varepsilon e_i)}{2\\varepsilon}
+        ∂f/∂θᵢ ≈ (f(θ + ε eᵢ) − f(θ − ε eᵢ)) / 2ε
 
-    has error :math:`O(\\varepsilon^2)`, against :math:`O(\\varepsilon)` for the
-    one-sided difference. It needs two evaluations of ``f`` per coordinate, which is
+    has error O(ε²), against O(ε) for the
+    one-sided difference. It needs two evaluations of `f` per coordinate, which is
     why we only use it to *check* gradients, never to train.
     """
     theta = np.asarray(theta, dtype=np.float64)
@@ -34,7 +33,7 @@ def numerical_gradient(
 
 # --8<-- [start:relative_error]
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    """:math:`\\max_i |a_i - b_i| / \\max(|a_i| + |b_i|, 10^{-12})`: scale-free agreement."""
+    """max over i of |aᵢ − bᵢ| / max(|aᵢ| + |bᵢ|, 10⁻¹²): scale-free agreement."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     denom = np.maximum(np.abs(a) + np.abs(b), 1e-12)

@@ -1,4 +1,4 @@
-"""Saving learned parameters to ``.npz`` and loading them back, safely."""
+"""Saving learned parameters to `.npz` and loading them back, safely."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from gradbook.manual.linear import LinearParams
 
 # --8<-- [start:save]
 def save_params(path: str | os.PathLike[str], params: LinearParams) -> Path:
-    """Write ``w`` and ``b`` to an ``.npz`` file, atomically.
+    """Write `w` and `b` to an `.npz` file, atomically.
 
     The arrays go to a temporary file in the same folder, which is then renamed over
-    ``path``: a crash half-way leaves the old file intact, never a half-written one.
+    `path`: a crash half-way leaves the old file intact, never a half-written one.
     """
     path = Path(path)
     if path.suffix != ".npz":
@@ -33,7 +33,7 @@ def save_params(path: str | os.PathLike[str], params: LinearParams) -> Path:
 def load_params(path: str | os.PathLike[str]) -> LinearParams:
     """Read parameters written by `save_params`.
 
-    ``allow_pickle=False`` means numpy refuses any object array, so loading a file
+    `allow_pickle=False` means numpy refuses any object array, so loading a file
     from someone else can never run their code. A file that is missing, unreadable
     or not a parameter file is a `CheckpointError` that names it.
     """

@@ -1,12 +1,12 @@
 """A linear model trained by gradient descent, with every derivative written by hand.
 
-The model maps a batch of inputs ``X`` (shape ``(n, d)``: ``n`` examples, ``d``
+The model maps a batch of inputs `X` (shape `(n, d)`: `n` examples, `d`
 features) to predictions
 
-.. math:: \\hat y = X w + b,
+    ŷ = X w + b,
 
-with weights ``w`` of shape ``(d, 1)`` and a scalar bias ``b``. With ``d = 1`` this
-is the familiar line :math:`\\hat y = w x + b`.
+with weights `w` of shape `(d, 1)` and a scalar bias `b`. With `d = 1` this
+is the familiar line ŷ = w x + b.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ import numpy as np
 
 @dataclass
 class LinearParams:
-    """The two things a linear model learns: weights ``w`` (``(d, 1)``) and bias ``b``."""
+    """The two things a linear model learns: weights `w` (`(d, 1)`) and bias `b`."""
 
     w: np.ndarray
     b: float
 
     @classmethod
     def zeros(cls, n_features: int) -> LinearParams:
-        """Start from ``w = 0, b = 0``: gradient descent needs no cleverer start here."""
+        """Start from `w = 0, b = 0`: gradient descent needs no cleverer start here."""
         return cls(w=np.zeros((n_features, 1)), b=0.0)
 
 
@@ -44,29 +44,27 @@ def _check_shapes(X: np.ndarray, y: np.ndarray | None, params: LinearParams) -> 
 
 # --8<-- [start:predict]
 def predict(X: np.ndarray, params: LinearParams) -> np.ndarray:
-    """Predictions :math:`\\hat y = Xw + b`, one row per example, shape ``(n, 1)``."""
+    """Predictions ŷ = Xw + b, one row per example, shape `(n, 1)`."""
     return X @ params.w + params.b
 # --8<-- [end:predict]
 
 
 # --8<-- [start:loss]
 def mse_loss(y_pred: np.ndarray, y: np.ndarray) -> float:
-    """Mean squared error :math:`L = \\frac{1}{n}\\sum_i (\\hat y_i - y_i)^2`."""
+    """Mean squared error L = (1/n) Σᵢ (ŷᵢ − yᵢ)²."""
     return float(np.mean((y_pred - y) ** 2))
 # --8<-- [end:loss]
 
 
 # --8<-- [start:gradients]
 def gradients(X: np.ndarray, y: np.ndarray, params: LinearParams) -> LinearParams:
-    """The gradient of the MSE loss with respect to ``w`` and ``b``.
+    """The gradient of the MSE loss with respect to `w` and `b`.
 
-    With the error :math:`e = \\hat y - y`, the chain rule gives
+    With the error e = ŷ − y, the chain rule gives
 
-    .. math::
-        \\frac{\\partial L}{\\partial w} = \\frac{2}{n} X^\\top e, \\qquad
-        \\frac{\\partial L}{\\partial b} = \\frac{2}{n} \\sum_i e_i .
+        ∂L/∂w = (2/n) Xᵀ e,    ∂L/∂b = (2/n) Σᵢ eᵢ.
 
-    The result is returned as a :class:`LinearParams` so that it lines up, entry for
+    The result is returned as a `LinearParams` so that it lines up, entry for
     entry, with the parameters it will update.
     """
     _check_shapes(X, y, params)
@@ -80,7 +78,7 @@ def gradients(X: np.ndarray, y: np.ndarray, params: LinearParams) -> LinearParam
 
 @dataclass
 class FitResult:
-    """What :func:`fit` returns: the learned parameters and the story of training."""
+    """What `fit` returns: the learned parameters and the story of training."""
 
     params: LinearParams
     losses: list[float] = field(default_factory=list)
@@ -97,13 +95,12 @@ def fit(
     snapshot_epochs: tuple[int, ...] = (),
     log: Callable[[int, float], None] | None = None,
 ) -> FitResult:
-    """Full-batch gradient descent: ``epochs`` times, step against the gradient.
+    """Full-batch gradient descent: `epochs` times, step against the gradient.
 
-    Each step is :math:`w \\leftarrow w - \\eta\\,\\partial L/\\partial w` and
-    :math:`b \\leftarrow b - \\eta\\,\\partial L/\\partial b` with learning rate
-    :math:`\\eta` = ``lr``. ``losses[k]`` is the loss *before* step ``k``;
-    ``snapshots[k]`` keeps a copy of the parameters at the epochs you ask for
-    (epoch 0 is the starting point); ``log(epoch, loss)`` is called every epoch.
+    Each step is w ← w − η ∂L/∂w and b ← b − η ∂L/∂b, with learning rate
+    η = `lr`. `losses[k]` is the loss *before* step `k`;
+    `snapshots[k]` keeps a copy of the parameters at the epochs you ask for
+    (epoch 0 is the starting point); `log(epoch, loss)` is called every epoch.
     """
     if lr <= 0:
         raise ValueError(f"learning rate must be positive, got {lr}")

@@ -16,7 +16,7 @@ from gradbook.files import atomic_write
 def mlp(sizes: list[int], seed: int = 0) -> nn.Sequential:
     """Linear layers of the given sizes with ReLU between them (none after the last).
 
-    The starting weights are drawn from ``seed`` inside ``fork_rng``, which puts
+    The starting weights are drawn from `seed` inside `fork_rng`, which puts
     PyTorch's global random generator back as it was afterwards.
     """
     layers: list[nn.Module] = []
@@ -33,7 +33,7 @@ def mlp(sizes: list[int], seed: int = 0) -> nn.Sequential:
 # --8<-- [start:train]
 def train(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module,
           steps: int = 500, lr: float = 0.05) -> list[float]:
-    """Full-batch training with Adam: forward, loss, backward, step — ``steps`` times."""
+    """Full-batch training with Adam: forward, loss, backward, step — `steps` times."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses: list[float] = []
     for _ in range(steps):
@@ -63,7 +63,7 @@ def train_xor(hidden: int = 8, steps: int = 500, lr: float = 0.05, seed: int = 0
 
 # --8<-- [start:save_load]
 def save_weights(model: nn.Module, path: str | os.PathLike[str]) -> Path:
-    """Save only the tensors (``state_dict``), atomically: temporary file, then rename."""
+    """Save only the tensors (`state_dict`), atomically: temporary file, then rename."""
     path = Path(path)
     with atomic_write(path) as fh:
         torch.save(model.state_dict(), fh)
@@ -73,10 +73,10 @@ def save_weights(model: nn.Module, path: str | os.PathLike[str]) -> Path:
 def load_weights(model: nn.Module, path: str | os.PathLike[str]) -> nn.Module:
     """Load tensors saved by `save_weights`, refusing anything that would run code.
 
-    ``weights_only=True`` makes ``torch.load`` unpickle only tensors and plain
+    `weights_only=True` makes `torch.load` unpickle only tensors and plain
     containers; a file that smuggles in a callable is rejected before it runs. A
     missing, damaged or unsafe file is a `CheckpointError`; weights of another
-    shape than ``model``'s are a `ValueError`: the file is fine, the model is not.
+    shape than `model`'s are a `ValueError`: the file is fine, the model is not.
     """
     path = Path(path)
     if not path.is_file():

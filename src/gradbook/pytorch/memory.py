@@ -26,11 +26,11 @@ def memory_mb(minutes: np.ndarray, calls: np.ndarray) -> np.ndarray:
 
 def make_sessions(n: int = 200, noise: float = 20.0, seed: int = 0
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` sessions: ``X`` holds (session_minutes, api_calls), ``y`` memory in MB.
+    """`n` sessions: `X` holds (session_minutes, api_calls), `y` memory in MB.
 
     Sessions last 1 to 120 minutes and make 0 to 1,000 calls; the memory is
-    :func:`memory_mb` plus Gaussian noise of standard deviation ``noise`` MB.
-    ``X`` has shape ``(n, 2)``, ``y`` ``(n, 1)``; the same ``seed`` gives the same data.
+    `memory_mb` plus Gaussian noise of standard deviation `noise` MB.
+    `X` has shape `(n, 2)`, `y` `(n, 1)`; the same `seed` gives the same data.
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -80,5 +80,5 @@ def line_in_units(w: torch.Tensor, b: torch.Tensor, sx: Scaler, sy: Scaler
 
 
 def rmse(prediction: torch.Tensor, target: torch.Tensor) -> float:
-    """Root mean squared error, in the units of ``target``."""
+    """Root mean squared error, in the units of `target`."""
     return ((prediction - target) ** 2).mean().sqrt().item()

@@ -31,7 +31,7 @@ def fit_by_hand(x: torch.Tensor, y: torch.Tensor, lr: float = 0.1, epochs: int =
 # --8<-- [start:module]
 def fit_module(x: torch.Tensor, y: torch.Tensor, optimizer: str = "sgd", lr: float = 0.1,
                epochs: int = 500) -> tuple[nn.Linear, list[float]]:
-    """The same model as an ``nn.Linear``, its parameters handed to a ``torch.optim`` optimizer."""
+    """The same model as an `nn.Linear`, its parameters handed to a `torch.optim` optimizer."""
     model = nn.Linear(x.shape[1], 1).to(x.dtype)
     with torch.no_grad():                # start where Chapter 1 did: w = 0, b = 0
         model.weight.zero_()

@@ -12,10 +12,10 @@ from gradbook.tensor.functional import cross_entropy
 
 
 def twin_models(sizes: list[int], seed: int = 0) -> tuple[gnn.Sequential, torch.nn.Sequential]:
-    """A ``gradbook.tensor`` MLP and a PyTorch MLP holding identical weights.
+    """A `gradbook.tensor` MLP and a PyTorch MLP holding identical weights.
 
-    Our ``Linear`` stores ``W`` as ``(nin, nout)`` and computes ``x @ W``; PyTorch's
-    stores ``(nout, nin)`` and computes ``x @ W.T``: copying means transposing.
+    Our `Linear` stores `W` as `(nin, nout)` and computes `x @ W`; PyTorch's
+    stores `(nout, nin)` and computes `x @ W.T`: copying means transposing.
     """
     ours_layers: list[gnn.Module] = []
     torch_layers: list[torch.nn.Module] = []
