@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradbook.data.stream import CSVStream, StreamLoader, shuffle_buffer
+from gradbook.errors import DataError
 
 
 def _write(
@@ -96,14 +97,14 @@ def test_loader_stopped_early_stops_its_workers(tmp_path):
 def test_errors_name_the_file(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("id,x\n0,1\n1,oops\n")
-    with pytest.raises(ValueError, match=r"bad\.csv: malformed line at byte 9: '1,oops'"):
+    with pytest.raises(DataError, match=r"bad\.csv: malformed line at byte 9: '1,oops'"):
         list(CSVStream(path, ["x"]))
-    with pytest.raises(ValueError, match=r"bad\.csv: no column \['y'\]"):
+    with pytest.raises(DataError, match=r"bad\.csv: no column \['y'\]"):
         list(CSVStream(path, ["y"]))
     with pytest.raises(ValueError, match="worker must be in 0..1"):
         CSVStream(path, ["x"], worker=2, workers=2)
     # A failure inside a worker reaches the main process as an error, not a hang.
-    with pytest.raises(RuntimeError, match=r"worker \d: ValueError: .*malformed line"):
+    with pytest.raises(RuntimeError, match=r"worker \d: DataError: .*malformed line"):
         list(StreamLoader(CSVStream(path, ["x"]), batch_size=1, num_workers=2))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from gradbook.data.loader import default_collate
+from gradbook.errors import DataError
 from gradbook.rng import as_generator
 
 
@@ -59,7 +60,7 @@ class CSVStream:
         names = line.decode().strip().split(",")
         missing = [c for c in self.columns if c not in names]
         if missing:
-            raise ValueError(f"{self.path}: no column {missing} in the header; "
+            raise DataError(f"{self.path}: no column {missing} in the header; "
                              f"it has {names}")
         return [names.index(c) for c in self.columns]
 
@@ -68,7 +69,7 @@ class CSVStream:
         try:
             return np.array([float(fields[i]) for i in picks])
         except (IndexError, ValueError):
-            raise ValueError(f"{self.path}: malformed line at byte {at}: "
+            raise DataError(f"{self.path}: malformed line at byte {at}: "
                              f"{line.decode().strip()!r}") from None
 # --8<-- [end:stream]
 
