@@ -136,3 +136,53 @@ def check_includes(text: str, root: Path) -> list[str]:
 
 def has_mermaid(text: str) -> bool:
     return any(f.language == "mermaid" for f in parse(text))
+
+
+CHAPTER_LINK = re.compile(r"\[([^\]]*?Chapter (\d+)[^\]]*)\]\((?:\.\./chapters/)?(\d\d)-[\w-]+\.md(?:#[\w-]*)?\)")
+CHAPTER_WORD = re.compile(r"\bChapters? (\d+)(?:(?:,| and| or| to|–)\s*(\d+))*")
+SECTION_WORD = re.compile(r"\b[Ss]ections? (\d+)\.(\d+)")
+HEADING = re.compile(r"^## (\d+)\.(\d+) ", re.MULTILINE)
+
+
+def _without_footnotes(text: str) -> str:
+    kept, in_note = [], False
+    for line in text.splitlines():
+        if line.startswith("[^"):
+            in_note = True
+        elif in_note and not line.startswith((" ", "\t")):
+            in_note = False
+        if not in_note:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def chapter_numbers(chapters: list[Path]) -> dict[int, Path]:
+    """Chapter number -> page, from the file names (`09-tiny-gpt.md` is Chapter 9)."""
+    return {int(p.name[:2]): p for p in chapters if p.name[:2].isdigit()}
+
+
+def check_chapter_references(page: Path, chapters: list[Path]) -> list[str]:
+    """Every "Chapter N" names a chapter that exists, every link to a chapter says its
+    number, every "Section N.M" is a heading of Chapter N, and a chapter's own headings
+    carry its number: after chapters are renumbered, a stale reference fails here."""
+    numbers = chapter_numbers(chapters)
+    headings = {n: {(int(a), int(b)) for a, b in HEADING.findall(p.read_text(encoding="utf-8"))}
+                for n, p in numbers.items()}
+    text = _without_footnotes(page.read_text(encoding="utf-8"))   # they cite other books' chapters
+    problems = []
+    for label, said, target in CHAPTER_LINK.findall(text):
+        if int(said) != int(target):
+            problems.append(f"link [{label}] goes to chapter {int(target)}, not {said}")
+    for match in CHAPTER_WORD.finditer(text):
+        for n in re.findall(r"\d+", match.group(0)):
+            if int(n) not in numbers:
+                problems.append(f"{match.group(0)!r}: there is no Chapter {n}")
+    for a, b in SECTION_WORD.findall(text):
+        if (int(a), int(b)) not in headings.get(int(a), set()):
+            problems.append(f"Section {a}.{b}: no heading '## {a}.{b}' in Chapter {a}")
+    if page in numbers.values():
+        own = int(page.name[:2])
+        for a, b in HEADING.findall(text):
+            if int(a) != own:
+                problems.append(f"heading '## {a}.{b}' in Chapter {own}")
+    return problems

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.docs_lint import check_includes, check_page, has_mermaid
+from tests.docs_lint import check_chapter_references, check_includes, check_page, has_mermaid
 from tests.helpers import DOCS, ROOT, doc_pages
 
 PAGES = doc_pages()
@@ -31,7 +31,29 @@ def test_every_chapter_has_a_mermaid_diagram(page):
     assert has_mermaid(page.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(DOCS)))
+def test_chapter_and_section_references_are_current(page):
+    assert check_chapter_references(page, CHAPTERS) == []
+
+
 # The rules themselves must be able to fail.
+
+
+def test_stale_chapter_and_section_references_are_caught(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "See [Chapter 3](04-tensor-autograd.md), Chapters 2 and 14, and Section 1.99.\n\n"
+        "[^book]: I. Goodfellow et al., *Deep Learning*, Chapter 14, section 22.4.\n",
+        encoding="utf-8",
+    )
+    assert check_chapter_references(page, CHAPTERS) == [
+        "link [Chapter 3] goes to chapter 4, not 3",
+        "'Chapters 2 and 14': there is no Chapter 14",
+        "Section 1.99: no heading '## 1.99' in Chapter 1",
+    ]
+    own = tmp_path / "01-manual-gradients.md"
+    own.write_text("## 2.1 A heading numbered for another chapter\n", encoding="utf-8")
+    assert check_chapter_references(own, [own]) == ["heading '## 2.1' in Chapter 1"]
 
 
 def test_cont_after_mermaid_is_caught():
