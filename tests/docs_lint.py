@@ -138,7 +138,9 @@ def has_mermaid(text: str) -> bool:
     return any(f.language == "mermaid" for f in parse(text))
 
 
-CHAPTER_LINK = re.compile(r"\[([^\]]*?Chapter (\d+)[^\]]*)\]\((?:\.\./chapters/)?(\d\d)-[\w-]+\.md(?:#[\w-]*)?\)")
+CHAPTER_LINK = re.compile(
+    r"\[([^\]]*?Chapter (\d+)[^\]]*)\]\((?:\.\./chapters/)?(\d\d)-[\w-]+\.md(?:#[\w-]*)?\)"
+)
 CHAPTER_WORD = re.compile(r"\bChapters? (\d+)(?:(?:,| and| or| to|–)\s*(\d+))*")
 SECTION_WORD = re.compile(r"\b[Ss]ections? (\d+)\.(\d+)")
 HEADING = re.compile(r"^## (\d+)\.(\d+) ", re.MULTILINE)
@@ -166,9 +168,11 @@ def check_chapter_references(page: Path, chapters: list[Path]) -> list[str]:
     number, every "Section N.M" is a heading of Chapter N, and a chapter's own headings
     carry its number: after chapters are renumbered, a stale reference fails here."""
     numbers = chapter_numbers(chapters)
-    headings = {n: {(int(a), int(b)) for a, b in HEADING.findall(p.read_text(encoding="utf-8"))}
-                for n, p in numbers.items()}
-    text = _without_footnotes(page.read_text(encoding="utf-8"))   # they cite other books' chapters
+    headings = {
+        n: {(int(a), int(b)) for a, b in HEADING.findall(p.read_text(encoding="utf-8"))}
+        for n, p in numbers.items()
+    }
+    text = _without_footnotes(page.read_text(encoding="utf-8"))  # they cite other books' chapters
     problems = []
     for label, said, target in CHAPTER_LINK.findall(text):
         if int(said) != int(target):
