@@ -1,6 +1,6 @@
 """The `gradbook` command: the book's programs, run from a terminal.
 
-    gradbook data fetch bikes|shakespeare
+    gradbook data fetch bikes|names|shakespeare
     gradbook bikes train [--dataset PATH|NAME] [--epochs N] [--batch-size B] [--lr X]
                          [--cyclic-hour] [--out DIR] [--seed S] [--device D]
     gradbook bikes predict --hr H --temp T --hum U --windspeed W --workingday 0|1
@@ -10,13 +10,17 @@
         (also under torchrun: torchrun --nproc_per_node N -m gradbook.cli gpt train ...)
     gradbook gpt generate [--checkpoint DIR] --prompt TEXT [--length N]
                           [--temperature T] [--top-k K] [--seed S] [--device D]
+    gradbook names train [--data PATH|names] [--steps N] [--batch-size B] [--lr X]
+                         [--emb-dim E] [--hidden H] [--layers L] [--no-batchnorm]
+                         [--out DIR] [--seed S]
+    gradbook names sample [--checkpoint DIR] [--num N] [--temperature T] [--seed S]
 
 A mistake the user can fix (a bad option, a missing file, a damaged checkpoint) is one
 line on stderr and exit status 2: argparse reports the options, and every command
 reports the rest by raising an error from `gradbook.errors`. Any other exception is
 a bug, and keeps its traceback. The commands themselves live beside the code they
-run (`gradbook.bikes.commands`, `gradbook.gpt.commands`); this module holds only the
-options and the dispatch.
+run (`gradbook.bikes.commands`, `gradbook.gpt.commands`, `gradbook.names.commands`);
+this module holds only the options and the dispatch.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from gradbook.errors import GradbookError
 
 DEFAULT_MODEL_DIR = "bikes-model"
 DEFAULT_GPT_DIR = "gpt-model"
+DEFAULT_NAMES_DIR = "names-model"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="download and verify the book's data sets")
     data_cmds = data.add_subparsers(dest="action", required=True, parser_class=_Parser)
     fetch = data_cmds.add_parser("fetch", help="download a data set into the cache and verify it")
-    fetch.add_argument("name", choices=["bikes", "shakespeare"])
+    fetch.add_argument("name", choices=["bikes", "names", "shakespeare"])
 
     bikes = commands.add_parser("bikes", help="Chapter 7: predict hourly bike rentals")
     bike_cmds = bikes.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -130,6 +135,34 @@ def build_parser() -> argparse.ArgumentParser:
                      help="sample only from the K most likely characters")
     gen.add_argument("--seed", type=int, help="random seed, for a reproducible sample")
     gen.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
+
+    names = commands.add_parser("names", help="Chapter 9: a language model of names, "
+                                "character by character")
+    names_cmds = names.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ntrain = names_cmds.add_parser("train", help="train the MLP with BatchNorm on names.txt, "
+                                   "print its train/dev/test loss, and save it")
+    ntrain.add_argument("--data", help="a file of lowercase a-z names, one per line, or the name "
+                                       "of the cached data set, names (default: the cached one)")
+    # No number is repeated here: an option left out takes the chapter's target setting,
+    # the defaults of MLPConfig and TrainConfig in gradbook.names.mlp.
+    ntrain.add_argument("--steps", type=_positive(int), help="optimizer steps")
+    ntrain.add_argument("--batch-size", type=_positive(int), help="(context, next character) pairs per step")
+    ntrain.add_argument("--lr", type=_positive(float),
+                        help="Adam's peak learning rate, decayed on a cosine")
+    ntrain.add_argument("--block-size", type=_positive(int), help="characters of context")
+    ntrain.add_argument("--emb-dim", type=_positive(int), help="embedding size per character")
+    ntrain.add_argument("--hidden", type=_positive(int), help="units per hidden layer")
+    ntrain.add_argument("--layers", type=_positive(int), help="hidden layers")
+    ntrain.add_argument("--no-batchnorm", action="store_true", help="leave BatchNorm out")
+    ntrain.add_argument("--out", default=DEFAULT_NAMES_DIR, help="checkpoint folder to write")
+    ntrain.add_argument("--seed", type=int, default=0)
+
+    nsample = names_cmds.add_parser("sample", help="sample names from a trained checkpoint")
+    nsample.add_argument("--checkpoint", default=DEFAULT_NAMES_DIR, help="checkpoint folder")
+    nsample.add_argument("--num", type=_positive(int), default=10, help="names to sample (default: 10)")
+    nsample.add_argument("--temperature", type=_positive(float), default=1.0,
+                         help="> 0; lower is more predictable (default: 1.0)")
+    nsample.add_argument("--seed", type=int, help="random seed, for a reproducible sample")
     return parser
 
 
@@ -159,13 +192,24 @@ def _gpt_generate(args: argparse.Namespace) -> None:
     generate_command(args)
 
 
+def _names_train(args: argparse.Namespace) -> None:
+    from gradbook.names.commands import train_command
+    train_command(args)
+
+
+def _names_sample(args: argparse.Namespace) -> None:
+    from gradbook.names.commands import sample_command
+    sample_command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status: 0 done, 2 a mistake the user can fix, 130 interrupted."""
     args = build_parser().parse_args(argv)
     handlers: dict[tuple[str, str], Callable[[argparse.Namespace], None]] = {
         ("data", "fetch"): _fetch, ("bikes", "train"): _bikes_train,
         ("bikes", "predict"): _bikes_predict, ("gpt", "train"): _gpt_train,
-        ("gpt", "generate"): _gpt_generate}
+        ("gpt", "generate"): _gpt_generate, ("names", "train"): _names_train,
+        ("names", "sample"): _names_sample}
     try:
         handlers[args.command, args.action](args)
     except GradbookError as exc:         # ours: the message says what to fix

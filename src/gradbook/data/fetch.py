@@ -53,6 +53,14 @@ DATASETS = {
                  "(2014); "
                  "UCI Machine Learning Repository, CC BY 4.0.",
     ),
+    "names": Dataset(
+        name="names",
+        url="https://raw.githubusercontent.com/karpathy/makemore/master/names.txt",
+        path="names.txt",
+        sha256="0a30b5557f192f32ab962680889aac5f6fda0f4cecf40a6d0b5694f58ea8cc4d",
+        citation="32,032 given names from the US Social Security Administration's baby-name "
+                 "data (public domain), as collected in A. Karpathy's makemore (2022).",
+    ),
 }
 # --8<-- [end:registry]
 
