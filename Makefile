@@ -95,7 +95,7 @@ bench: install  ## run the side-by-side speed benchmarks
 figures: install  ## redraw every figure by running every chapter script
 	@for s in snippets/ch[0-9][0-9]_*.py; do echo "== $$s"; $(BIN)/python $$s > /dev/null || exit 1; done
 
-gpt-run:  ## train the Tiny GPT cpu preset and record the run Chapter 9 shows
+gpt-run:  ## train the Tiny GPT cpu preset and record the run Chapter 10 shows
 	$(BIN)/python tools/gpt_run.py
 
 clean:  ## remove build outputs and executed labs (keeps .venv)

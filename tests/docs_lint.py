@@ -159,7 +159,7 @@ def _without_footnotes(text: str) -> str:
 
 
 def chapter_numbers(chapters: list[Path]) -> dict[int, Path]:
-    """Chapter number -> page, from the file names (`09-tiny-gpt.md` is Chapter 9)."""
+    """Chapter number -> page, from the file names (`10-tiny-gpt.md` is Chapter 10)."""
     return {int(p.name[:2]): p for p in chapters if p.name[:2].isdigit()}
 
 

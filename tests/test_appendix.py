@@ -70,9 +70,9 @@ def test_a_typed_table_is_caught():
 
 
 def test_a_missing_or_repeated_table_is_caught():
-    tables = ["benchmarks/results/bench_ch01_manual.md", "benchmarks/results/bench_ch09_gpt.md"]
+    tables = ["benchmarks/results/bench_ch01_manual.md", "benchmarks/results/bench_ch10_gpt.md"]
     assert problems(GOOD, tables, ROOT) == [
-        "benchmarks/results/bench_ch09_gpt.md is included 0 times, not once"
+        "benchmarks/results/bench_ch10_gpt.md is included 0 times, not once"
     ]
     twice = GOOD + '\n--8<-- "benchmarks/results/bench_ch01_manual.md"\n'
     assert problems(twice, tables[:1], ROOT) == [

@@ -1,4 +1,4 @@
-"""gradbook.gpt (Chapter 9): tokenizer, data, model, generation, training, checkpoints, CLI."""
+"""gradbook.gpt (Chapter 10): tokenizer, data, model, generation, training, checkpoints, CLI."""
 
 from __future__ import annotations
 

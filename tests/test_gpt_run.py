@@ -1,4 +1,4 @@
-"""The recorded Tiny GPT run that Chapter 9 shows: its files are rendered from its JSON."""
+"""The recorded Tiny GPT run that Chapter 10 shows: its files are rendered from its JSON."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _tool():
 
 @pytest.fixture(scope="module")
 def run():
-    return json.loads((RUNS / "ch09_cpu.json").read_text(encoding="utf-8"))
+    return json.loads((RUNS / "ch10_cpu.json").read_text(encoding="utf-8"))
 
 
 def test_page_files_are_rendered_from_the_recorded_json(run):
@@ -58,8 +58,8 @@ def test_recorded_generate_command_is_the_readers_own(run):
     assert argv[:3] == tool.GENERATE[:3] and argv[-2:] == tool.GENERATE[-2:]
     assert argv[3:5] == ["--checkpoint", run["command"].split()[-1]]  # the run's own model
     assert printed.startswith(tool.GENERATE[-1]) and len(printed.strip()) > len(tool.GENERATE[-1])
-    page = (ROOT / "docs" / "chapters" / "09-tiny-gpt.md").read_text(encoding="utf-8")
-    assert '--8<-- "docs/assets/runs/ch09_cpu_generate.md"' in page
+    page = (ROOT / "docs" / "chapters" / "10-tiny-gpt.md").read_text(encoding="utf-8")
+    assert '--8<-- "docs/assets/runs/ch10_cpu_generate.md"' in page
 
 
 def test_what_the_page_says_about_rust_in_the_text():
@@ -72,7 +72,7 @@ def test_what_the_page_says_about_rust_in_the_text():
         text = load_text()
     except DataError as exc:
         pytest.skip(f"Tiny Shakespeare is not available: {exc}")
-    page = (ROOT / "docs" / "chapters" / "09-tiny-gpt.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "chapters" / "10-tiny-gpt.md").read_text(encoding="utf-8")
     claim = re.search(
         r"\*rust\* only as Shakespeare uses it, (\w+) times in the whole text\n"
         r'\("([^"]+)"\)',
@@ -154,4 +154,4 @@ def test_first_evaluation_check_fails_beyond_its_tolerance(run):
 
 def test_a_tampered_table_is_caught(run):
     tampered = {**run, "summary": {**run["summary"], "final": {"train": 1.0, "val": 1.0}}}
-    assert _tool().render(tampered)["ch09_cpu_run.md"] != (RUNS / "ch09_cpu_run.md").read_bytes()
+    assert _tool().render(tampered)["ch10_cpu_run.md"] != (RUNS / "ch10_cpu_run.md").read_bytes()

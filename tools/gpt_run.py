@@ -1,13 +1,13 @@
-"""Record the Tiny GPT run that Chapter 9 shows: train the cpu preset, sample, draw, write.
+"""Record the Tiny GPT run that Chapter 10 shows: train the cpu preset, sample, draw, write.
 
     make gpt-run                      # train from scratch (a few minutes), then record
     python tools/gpt_run.py --render  # redraw the page's files from the recorded JSON
 
 Training is the reader's own command, ``gradbook gpt train --preset cpu``, timed
 from start to exit. Then samples are drawn from the checkpoint at several
-temperatures, and everything goes into ``docs/assets/runs/ch09_cpu.json``. The
-loss curve (``ch09_cpu_loss.svg``) and the Markdown the chapter includes
-(``ch09_cpu_run.md``, ``ch09_cpu_samples.md``) are rendered from that JSON alone,
+temperatures, and everything goes into ``docs/assets/runs/ch10_cpu.json``. The
+loss curve (``ch10_cpu_loss.svg``) and the Markdown the chapter includes
+(``ch10_cpu_run.md``, ``ch10_cpu_samples.md``) are rendered from that JSON alone,
 and the test suite renders them again and compares, so nothing on the page is typed.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "docs" / "assets" / "runs"
-JSON = RUNS / "ch09_cpu.json"
+JSON = RUNS / "ch10_cpu.json"
 COMMAND = ["gradbook", "gpt", "train", "--preset", "cpu", "--device", "cpu", "--out"]
 PROMPT = "Transformer models are "
 TEMPERATURES = [0.5, 0.8, 1.0, 1.5]
@@ -162,10 +162,10 @@ def render_generate(run: dict) -> str:
 
 def render(run: dict) -> dict[str, bytes]:
     return {
-        "ch09_cpu_loss.svg": render_curve(run),
-        "ch09_cpu_run.md": render_run(run).encode(),
-        "ch09_cpu_samples.md": render_samples(run).encode(),
-        "ch09_cpu_generate.md": render_generate(run).encode(),
+        "ch10_cpu_loss.svg": render_curve(run),
+        "ch10_cpu_run.md": render_run(run).encode(),
+        "ch10_cpu_samples.md": render_samples(run).encode(),
+        "ch10_cpu_generate.md": render_generate(run).encode(),
     }
 
 

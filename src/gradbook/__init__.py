@@ -4,11 +4,10 @@ Each chapter builds one package, which its page shows and its tests check:
 `gradbook.manual` (Chapter 1), `gradbook.scalar` (2 and 3), `gradbook.tensor`
 (4 and 5), `gradbook.pytorch` and `gradbook.device` (6), `gradbook.bikes` and
 `gradbook.data.fetch` (7), `gradbook.data.loader` and `gradbook.data.stream` (8),
-`gradbook.gpt` (9 and 10). `gradbook.names` holds language models of names, from
-counted bigrams to an MLP with BatchNorm and its gradients derived by hand; its
-chapter, before the Tiny GPT's, is being written. Shared by all of them:
-`gradbook.errors`, `gradbook.files`, `gradbook.progress`, `gradbook.figures`, and
-the `gradbook` command in `gradbook.cli`.
+`gradbook.names` (9: language models of names, from counted bigrams to an MLP with
+BatchNorm and its gradients derived by hand), `gradbook.gpt` (10 and 11). Shared by
+all of them: `gradbook.errors`, `gradbook.files`, `gradbook.progress`,
+`gradbook.figures`, and the `gradbook` command in `gradbook.cli`.
 """
 
 from importlib.metadata import PackageNotFoundError, version

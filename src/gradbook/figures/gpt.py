@@ -1,4 +1,4 @@
-"""Chapter 9's figures, drawn from the data `snippets/ch09_tiny_gpt.py` saves."""
+"""Chapter 10's figures, drawn from the data `snippets/ch10_tiny_gpt.py` saves."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapter 10's figures, drawn from the data `snippets/ch10_scaling_up.py` saves."""
+"""Chapter 11's figures, drawn from the data `snippets/ch11_scaling_up.py` saves."""
 
 from __future__ import annotations
 

@@ -11,14 +11,14 @@
 # ---
 
 # %% [markdown]
-# # Lab 9 — Tiny GPT
+# # Lab 10 — Tiny GPT
 #
 # A character-level GPT, from the text to the samples: the tokenizer and the
 # batches, a bigram baseline to beat, self-attention built in three steps and checked
 # against the library, a short training run of the `cpu` preset, sampling with
 # temperature and top-k, and the key/value cache. Run it as a script
-# (`python snippets/ch09_tiny_gpt.py`) or open it as a notebook; it prints what
-# Chapter 9 discusses and draws the chapter's three figures.
+# (`python snippets/ch10_tiny_gpt.py`) or open it as a notebook; it prints what
+# Chapter 10 discusses and draws the chapter's three figures.
 #
 # The training run here is short (300 steps instead of the preset's 2,000), so the
 # text it writes is still rough. `gradbook gpt train --preset cpu` runs the
@@ -289,7 +289,7 @@ attention_data = {                      # row t of a head: its weights on positi
                 for b in shown_blocks],
     # how selective each block is: each row's largest weight, averaged over rows and heads
     "sharpness": [weights[b].max(dim=-1).values.mean() for b in shown_blocks]}
-print("saved", save_figure("ch09_attention_weights", attention_data,
+print("saved", save_figure("ch10_attention_weights", attention_data,
                            drawings.attention_weights).name)
 
 # %% [markdown]
@@ -325,7 +325,7 @@ temperature_data = {
     "entropies": [torch.special.entr(dists[(t, None)]).sum() for t in (0.5, 1.0, 2.0)],
     "top_k": 5, "top_k_temperature": 1.0, "top_k_probabilities": top_k,
     "top_k_kept": top_k[top_k > 0].sort(descending=True).values}
-print("saved", save_figure("ch09_temperature", temperature_data, drawings.temperature).name)
+print("saved", save_figure("ch10_temperature", temperature_data, drawings.temperature).name)
 
 # %% [markdown]
 # A few samples. A seed fixes the random draws, so the same seed gives the same
@@ -376,4 +376,4 @@ for s in (0, 50, 99, 100, 1050, 2000):
 
 schedule = {"steps": steps, "rates": rates, "warmup_iters": full.warmup_iters,
             "lr": full.lr, "min_lr": full.min_lr}
-print("saved", save_figure("ch09_lr_schedule", schedule, drawings.lr_schedule).name)
+print("saved", save_figure("ch10_lr_schedule", schedule, drawings.lr_schedule).name)

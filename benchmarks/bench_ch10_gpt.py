@@ -1,4 +1,4 @@
-"""Chapter 9: the Tiny GPT on this CPU.
+"""Chapter 10: the Tiny GPT on this CPU.
 
 Training: one optimizer step (forward, backward, clipping, AdamW) of the ``cpu``
 preset model on one batch of 12 × 64 tokens, with attention written out
@@ -71,7 +71,7 @@ def training_case(compile_ours: bool) -> Case:
     ours, reference, tokens = _models("explicit", "sdpa", compile_b=compile_ours)
     what = "SDPA + torch.compile" if compile_ours else "SDPA"
     return Case(
-        name=f"ch09 training step, cpu preset, {what}",
+        name=f"ch10 training step, cpu preset, {what}",
         ours=ours,
         reference=reference,
         reference_name="explicit attention (eager)",
@@ -96,7 +96,7 @@ def generation_case(preset_name: str, new_tokens: int = 500) -> Case:
 
     shape = f"{model_cfg.n_layer} layers, {model_cfg.n_embd} wide, block {model_cfg.block_size}"
     return Case(
-        name=f"ch09 generate {new_tokens} tokens, {preset_name} preset shape ({shape}), KV cache",
+        name=f"ch10 generate {new_tokens} tokens, {preset_name} preset shape ({shape}), KV cache",
         ours=run(True),
         reference=run(False),
         reference_name="no cache (whole window every token)",
