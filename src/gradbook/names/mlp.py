@@ -280,7 +280,8 @@ def lr_range_test(config: MLPConfig, X: torch.Tensor, Y: torch.Tensor, low: floa
     """Train a fresh model for `steps` SGD steps, raising the rate exponentially from `low`
     to `high`; the (rates, losses) curve. Choose a rate a little below where the loss
     is lowest, before it climbs (on names.txt, context 3, embedding 10, 200 hidden units:
-    lowest near 0.2, exploding above 1; SGD at 0.1 is the safe choice)."""
+    lowest near 0.3, climbing above it and exploding above 2; SGD at 0.1 is the safe
+    choice)."""
     if not 0 < low < high or steps < 2:
         raise SettingsError(f"need 0 < low < high and at least 2 steps, got {low}, {high}, {steps}")
     model = MLP(config, seed=seed)
