@@ -7,7 +7,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # Its home is gradbook.errors; this import keeps `from gradbook.files import CheckpointError` working.
 from gradbook.errors import CheckpointError as CheckpointError
@@ -66,3 +66,31 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         raise
     fsync_folder(path.parent)           # and so is the rename
 # --8<-- [end:atomic_write]
+
+
+# --8<-- [start:load_torch_file]
+def load_torch_file(file: Path, map_location: Any = "cpu") -> Any:
+    """What `torch.save` wrote to `file`, read with `weights_only=True`.
+
+    A file that is not a `torch.save` archive, is damaged, or holds Python objects
+    (which could run code when unpickled) raises CheckpointError naming the file.
+    """
+    import pickle
+    import re
+    import zipfile
+
+    import torch
+
+    if not zipfile.is_zipfile(file):       # torch.save always writes a zip archive
+        raise CheckpointError(f"{file}: damaged or not a checkpoint (not a torch.save archive)")
+    try:
+        return torch.load(file, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        what = f"it asks to call {found.group(1)}" if found else "it holds Python objects"
+        raise CheckpointError(f"{file}: refused to load: {what}, which could run code; only "
+                              "tensors, numbers, strings, lists and dicts are accepted") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{file}: damaged or not a checkpoint ({type(exc).__name__})"
+                              ) from None
+# --8<-- [end:load_torch_file]

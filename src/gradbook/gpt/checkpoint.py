@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from gradbook.errors import CheckpointError
-from gradbook.files import atomic_write
+from gradbook.files import atomic_write, load_torch_file
 
 FILENAME = "checkpoint.pt"
 FORMAT = "gradbook-gpt/1"
@@ -56,18 +53,7 @@ def load(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> d
     file = checkpoint_file(path)
     if not file.is_file():
         raise CheckpointError(f"{file}: no checkpoint here; train one with `gradbook gpt train`")
-    if not zipfile.is_zipfile(file):       # torch.save always writes a zip archive
-        raise CheckpointError(f"{file}: damaged or not a checkpoint (not a torch.save archive)")
-    try:
-        state = torch.load(file, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
-        what = f"it asks to call {found.group(1)}" if found else "it holds Python objects"
-        raise CheckpointError(f"{file}: refused to load: {what}, which could run code; only "
-                              "tensors, numbers, strings, lists and dicts are accepted") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{file}: damaged or not a checkpoint ({type(exc).__name__})"
-                              ) from None
+    state = load_torch_file(file, map_location)   # weights_only; damage is a CheckpointError
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{file}: not a Tiny GPT checkpoint (format {FORMAT} expected)")
     missing = [k for k in KEYS if k not in state]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import pickle
-import zipfile
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from typing import Any
 import torch
 
 from gradbook.errors import CheckpointError
-from gradbook.files import atomic_write
+from gradbook.files import atomic_write, load_torch_file
 from gradbook.names.data import VOCAB
 from gradbook.names.mlp import MLP, MLPConfig
 
@@ -62,16 +60,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[MLP, dict[str, Any]]:
     file = checkpoint_file(path)
     if not file.is_file():
         raise CheckpointError(f"{file}: no checkpoint here; train one with `gradbook names train`")
-    if not zipfile.is_zipfile(file):               # torch.save always writes a zip archive
-        raise CheckpointError(f"{file}: damaged or not a checkpoint (not a torch.save archive)")
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise CheckpointError(f"{file}: refused to load: it holds Python objects, which could run "
-                              "code; only tensors, numbers, strings, lists and dicts are accepted"
-                              ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{file}: damaged or not a checkpoint ({type(exc).__name__})") from None
+    state = load_torch_file(file)      # weights_only; damage is a CheckpointError
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{file}: not a names checkpoint (format {FORMAT} expected)")
     if state.get("vocab") != VOCAB:
