@@ -387,7 +387,7 @@ TOLERANCES: dict[str, Spec] = {
             "foreign kernels"
         ),
     },
-    "ch11_precision": {
+    "ch12_precision": {
         "*": stored(
             "magnitudes (numpy's logspace) and each format's largest "
             "relative rounding error there (exact float64 gaps from torch.nextafter), "
@@ -396,7 +396,7 @@ TOLERANCES: dict[str, Spec] = {
             "exactly; measured 0 natively, with AVX2 kernels and with foreign kernels"
         ),
     },
-    "ch11_flops_split": {
+    "ch12_flops_split": {
         "*": stored(
             "attention's share of the FLOPs per token, ratios of whole "
             "numbers (parameter counts, layers, widths, block sizes) in float64, stored "

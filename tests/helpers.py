@@ -24,7 +24,7 @@ needs_torch = pytest.mark.skipif(
     not HAS_TORCH, reason="compares with PyTorch, which is not installed (pip install -e '.[test]')"
 )
 
-# A short, repetitive text for the Tiny GPT tests (Chapters 10 and 11): 33 characters
+# A short, repetitive text for the Tiny GPT tests (Chapters 10 and 12): 33 characters
 # to tokenize, 2,980 in all, enough for a training and a validation split.
 GPT_TEXT = (
     "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"

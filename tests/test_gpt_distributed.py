@@ -1,4 +1,4 @@
-"""Chapter 11: the Tiny GPT on two processes with torch.distributed (Gloo, on the CPU).
+"""Chapter 12: the Tiny GPT on two processes with torch.distributed (Gloo, on the CPU).
 
 Each test starts a real two-process job with ``torchrun`` (as a reader would) and
 compares it with a single process given the same global batch.

@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--workingday", type=int, choices=[0, 1], required=True)
     predict.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
 
-    gpt = commands.add_parser("gpt", help="Chapters 10-11: a character-level Tiny GPT")
+    gpt = commands.add_parser("gpt", help="Chapters 10 and 12: a character-level Tiny GPT")
     gpt_cmds = gpt.add_subparsers(dest="action", required=True, parser_class=_Parser)
     gtrain = gpt_cmds.add_parser("train", help="train on a text file and save checkpoints")
     gtrain.add_argument("--data", help="a UTF-8 text file (default: Tiny Shakespeare)")

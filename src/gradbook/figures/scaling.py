@@ -1,4 +1,4 @@
-"""Chapter 11's figures, drawn from the data `snippets/ch11_scaling_up.py` saves."""
+"""Chapter 12's figures, drawn from the data `snippets/ch12_scaling_up.py` saves."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapters 10-11: a character-level Tiny GPT, trained, checkpointed and sampled."""
+"""Chapters 10 and 12: a character-level Tiny GPT, trained, checkpointed and sampled."""
 
 from gradbook.gpt.config import PRESETS, GPTConfig, TrainConfig, preset
 from gradbook.gpt.generate import generate, next_token_distribution

@@ -1,4 +1,4 @@
-"""`gradbook gpt train` and `gradbook gpt generate`: the command-line side of Chapters 10-11.
+"""`gradbook gpt train` and `gradbook gpt generate`: the command-line side of Chapters 10 and 12.
 
 `train_command` runs in three steps: `_plan` checks every setting and reads the
 text, all before a process group is joined (so a mistake costs one line, not a

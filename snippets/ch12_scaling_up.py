@@ -11,14 +11,14 @@
 # ---
 
 # %% [markdown]
-# # Lab 11 — Scaling up
+# # Lab 12 — Scaling up
 #
-# Four experiments from Chapter 11, all on the CPU: gradient accumulation gives
+# Four experiments from Chapter 12, all on the CPU: gradient accumulation gives
 # the same training run as one big batch; a real two-process job started with
 # `torchrun` (Gloo between the processes), resumed in a single process; what
 # bfloat16 keeps and loses compared with float16 and float32; and how many
 # floating-point operations one token of training costs, the numerator of the
-# MFU. Run it as a script (`python snippets/ch11_scaling_up.py`) or open it as a
+# MFU. Run it as a script (`python snippets/ch12_scaling_up.py`) or open it as a
 # notebook; it draws the chapter's two figures.
 #
 # Nothing here is timed: on a shared two-core CPU a timing says more about the
@@ -220,7 +220,7 @@ precision_data = {
     "float16_zero_below": 2.0**-25,                    # float16's rounding thresholds
     "float16_smallest_normal": torch.finfo(torch.float16).smallest_normal,
     "float16_overflow_above": 65_520.0}
-print("saved", save_figure("ch11_precision", precision_data, drawings.precision).name)
+print("saved", save_figure("ch12_precision", precision_data, drawings.precision).name)
 
 # %% [markdown]
 # ## 4. Floating-point operations per token, and MFU
@@ -277,4 +277,4 @@ for name in ("cpu", "gpu"):
           f"{own / (6 * n + own):.1%}; equal to the weights' at T = "
           f"{n / (2 * model_cfg.n_layer * model_cfg.n_embd):,.0f}")
 split_data = {"blocks": blocks, "presets": shapes}
-print("saved", save_figure("ch11_flops_split", split_data, drawings.flops_split).name)
+print("saved", save_figure("ch12_flops_split", split_data, drawings.flops_split).name)

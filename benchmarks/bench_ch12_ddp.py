@@ -1,4 +1,4 @@
-"""Chapter 11: the Tiny GPT's cpu preset on one process and on two (torchrun, Gloo), on this CPU.
+"""Chapter 12: the Tiny GPT's cpu preset on one process and on two (torchrun, Gloo), on this CPU.
 
 Each row is a real run of ``gradbook gpt train`` for the same number of steps with
 the same global batch (12 blocks of 64 characters per step), started as a reader
