@@ -14,6 +14,9 @@
                          [--emb-dim E] [--hidden H] [--layers L] [--no-batchnorm]
                          [--out DIR] [--seed S]
     gradbook names sample [--checkpoint DIR] [--num N] [--temperature T] [--seed S]
+    gradbook tokens train [--data PATH] [--vocab-size V] [--out FILE] [--force]
+                          [--no-split] [--special [TOKEN ...]]
+    gradbook tokens encode TEXT [--tokenizer FILE] [--no-allow-special]
 
 A mistake the user can fix (a bad option, a missing file, a damaged checkpoint) is one
 line on stderr and exit status 2: argparse reports the options, and every command
@@ -35,6 +38,7 @@ from gradbook.errors import GradbookError
 DEFAULT_MODEL_DIR = "bikes-model"
 DEFAULT_GPT_DIR = "gpt-model"
 DEFAULT_NAMES_DIR = "names-model"
+DEFAULT_TOKENIZER = "tokenizer.json"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, help="random seed, for a reproducible sample")
     gen.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
 
+    tokens = commands.add_parser("tokens", help="Chapter 11: byte-pair encoding")
+    tokens_cmds = tokens.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ttrain = tokens_cmds.add_parser("train", help="learn BPE merges from a text file and save "
+                                    "the tokenizer as JSON")
+    ttrain.add_argument("--data", help="a UTF-8 text file (default: Tiny Shakespeare)")
+    ttrain.add_argument("--vocab-size", type=_positive(int), default=512,
+                        help="tokens in all: 256 bytes, the merges and the special tokens "
+                             "(default: 512)")
+    ttrain.add_argument("--out", default=DEFAULT_TOKENIZER, help="the JSON file to write")
+    ttrain.add_argument("--force", action="store_true", help="replace --out if it exists")
+    ttrain.add_argument("--no-split", action="store_true",
+                        help="no pre-split: merges may cross word boundaries")
+    ttrain.add_argument("--special", nargs="*", metavar="TOKEN",
+                        help="special tokens, never split (default: <|endoftext|>; "
+                             "--special alone: none)")
+    tencode = tokens_cmds.add_parser("encode", help="print the tokens of a text")
+    tencode.add_argument("text", help="the text to encode")
+    tencode.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="the tokenizer's JSON file")
+    tencode.add_argument("--allow-special", action=argparse.BooleanOptionalAction, default=True,
+                         help="read special-token strings as special tokens (default: yes)")
+
     names = commands.add_parser("names", help="Chapter 9: a language model of names, "
                                 "character by character")
     names_cmds = names.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -192,6 +217,16 @@ def _gpt_generate(args: argparse.Namespace) -> None:
     generate_command(args)
 
 
+def _tokens_train(args: argparse.Namespace) -> None:
+    from gradbook.tokens.commands import train_command
+    train_command(args)
+
+
+def _tokens_encode(args: argparse.Namespace) -> None:
+    from gradbook.tokens.commands import encode_command
+    encode_command(args)
+
+
 def _names_train(args: argparse.Namespace) -> None:
     from gradbook.names.commands import train_command
     train_command(args)
@@ -209,7 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("data", "fetch"): _fetch, ("bikes", "train"): _bikes_train,
         ("bikes", "predict"): _bikes_predict, ("gpt", "train"): _gpt_train,
         ("gpt", "generate"): _gpt_generate, ("names", "train"): _names_train,
-        ("names", "sample"): _names_sample}
+        ("names", "sample"): _names_sample, ("tokens", "train"): _tokens_train,
+        ("tokens", "encode"): _tokens_encode}
     try:
         handlers[args.command, args.action](args)
     except GradbookError as exc:         # ours: the message says what to fix
