@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
@@ -92,6 +93,36 @@ def test_text_shorter_than_a_block_is_an_error():
     tok = CharTokenizer.from_text(TEXT)
     with pytest.raises(DataError, match="too short: the validation split has 12"):
         TextData.from_text(TEXT[:120], tok, 16, source="short.txt")
+
+
+def test_bpe_data_is_cut_at_90_percent_of_the_characters_and_scored_per_character():
+    from gradbook.tokens.tokenizer import BPETokenizer
+
+    n = int(len(TEXT) * 0.9)
+    bpe = BPETokenizer.train(TEXT, 300)
+    data = TextData.from_text(TEXT, bpe, 16)
+    assert bpe.decode(data.train.tolist()) == TEXT[:n] and bpe.decode(data.val.tolist()) == TEXT[n:]
+    assert (data.train_chars, data.val_chars) == (n, len(TEXT) - n)
+    assert len(data.val) < data.val_chars  # merges: fewer tokens than characters
+    loss = 2.0
+    assert data.bits_per_char(loss) == pytest.approx(loss * len(data.val) / (len(TEXT) - n) / math.log(2))
+    chars = TextData.from_text(TEXT, CharTokenizer.from_text(TEXT), 16)
+    assert chars.tokens_per_char("val") == 1 and chars.bits_per_char(loss) == pytest.approx(
+        loss / math.log(2)
+    )
+
+
+def test_a_checkpoint_names_its_kind_of_tokenizer():
+    from gradbook.gpt.tokenizer import tokenizer_from_dict
+    from gradbook.tokens.tokenizer import BPETokenizer
+
+    bpe = BPETokenizer.train(TEXT, 280)
+    assert tokenizer_from_dict(bpe.to_dict()).encode(TEXT) == bpe.encode(TEXT)
+    chars = CharTokenizer.from_text(TEXT)
+    assert tokenizer_from_dict(chars.to_dict()).encode(TEXT) == chars.encode(TEXT)
+    for damaged in ({"format": "gradbook-bpe/1", "merges": "x"}, {"letters": "abc"}, [1, 2]):
+        with pytest.raises(TokenizerError):
+            tokenizer_from_dict(damaged)
 
 
 # The model
@@ -451,6 +482,89 @@ def test_train_and_generate_errors(trained, tmp_path, capsys, args, message):
     argv = [arg.format(tmp=tmp_path, trained=trained) for arg in args]
     assert message in _cli_error(capsys, "gpt", *argv)
     assert not (tmp_path / "o").exists()  # a command that fails writes nothing
+
+
+@pytest.fixture(scope="module")
+def trained_bpe(trained):
+    """`gradbook tokens train`, then `gradbook gpt train --tokenizer`, as a user runs them."""
+    corpus = trained / "corpus.txt"
+    for argv in (
+        ["tokens", "train", "--data", str(corpus), "--vocab-size", "300", "--out", str(trained / "tok.json")],
+        [
+            "gpt",
+            "train",
+            "--data",
+            str(corpus),
+            "--tokenizer",
+            str(trained / "tok.json"),
+            "--max-iters",
+            "3",
+            "--out",
+            str(trained / "bpe"),
+            "--device",
+            "cpu",
+        ],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "gradbook.cli", *argv], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+    assert "bits per character" in done.stdout and "(BPE)" in done.stderr
+    return trained
+
+
+def test_a_bpe_checkpoint_trains_records_bits_per_char_and_generates(trained_bpe):
+    from gradbook.tokens.tokenizer import BPETokenizer
+
+    summary = json.loads((trained_bpe / "bpe" / "summary.json").read_text())
+    assert summary["tokenizer"] == "BPE" and summary["vocab_size"] == 300
+    per_char = summary["tokens_per_char"]["val"]
+    assert 0.2 < per_char < 1
+    assert summary["final_bits_per_char"]["val"] == pytest.approx(
+        summary["final"]["val"] * per_char / math.log(2)
+    )
+    state = checkpoint.load(trained_bpe / "bpe")
+    assert state["tokenizer"] == BPETokenizer.load(trained_bpe / "tok.json").to_dict()
+    model, tok = model_from_checkpoint(state)
+    assert isinstance(tok, BPETokenizer) and model.config.vocab_size == 300
+    args = ["--checkpoint", str(trained_bpe / "bpe"), "--prompt", "First ", "--length", "20", "--seed", "3"]
+    b = subprocess.run(
+        [sys.executable, "-m", "gradbook.cli", "gpt", "generate", "--device", "cpu", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    c = subprocess.run(
+        [sys.executable, "-m", "gradbook.cli", "gpt", "generate", "--device", "cpu", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert b.returncode == 0, b.stderr
+    assert b.stdout == c.stdout and b.stdout.startswith("First ")
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        pytest.param(["--tokenizer", "{tmp}/none.json", "--out", "{tmp}/o"], "no such file", id="missing"),
+        pytest.param(
+            ["--tokenizer", "{tmp}/bad.json", "--out", "{tmp}/o"], "not a tokenizer file", id="damaged"
+        ),
+        pytest.param(
+            ["--tokenizer", "{trained}/tok.json", "--resume", "--max-iters", "9", "--out", "{trained}/bpe"],
+            "keeps the tokenizer of its checkpoint",
+            id="with-resume",
+        ),
+    ],
+)
+def test_bad_tokenizer_options_are_one_line(trained_bpe, tmp_path, capsys, args, message):
+    (tmp_path / "bad.json").write_text("{not json")
+    before = (trained_bpe / "bpe" / "checkpoint.pt").read_bytes()
+    argv = [arg.format(tmp=tmp_path, trained=trained_bpe) for arg in args]
+    assert message in _cli_error(capsys, "gpt", "train", "--data", str(trained_bpe / "corpus.txt"), *argv)
+    assert not (tmp_path / "o").exists()
+    assert (trained_bpe / "bpe" / "checkpoint.pt").read_bytes() == before  # nothing saved is lost
 
 
 @pytest.mark.parametrize(

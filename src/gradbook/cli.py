@@ -5,7 +5,7 @@
                          [--cyclic-hour] [--out DIR] [--seed S] [--device D]
     gradbook bikes predict --hr H --temp T --hum U --windspeed W --workingday 0|1
                            [--model-dir DIR]
-    gradbook gpt train [--data PATH] [--preset cpu|gpu] [--max-iters N] [--out DIR]
+    gradbook gpt train [--data PATH] [--tokenizer FILE] [--preset cpu|gpu] [--max-iters N] [--out DIR]
                        [--device D] [--compile] [--resume] [--seed S] [--peak-tflops F]
         (also under torchrun: torchrun --nproc_per_node N -m gradbook.cli gpt train ...)
     gradbook gpt generate [--checkpoint DIR] --prompt TEXT [--length N]
@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--workingday", type=int, choices=[0, 1], required=True)
     predict.add_argument("--model-dir", default=DEFAULT_MODEL_DIR)
 
-    gpt = commands.add_parser("gpt", help="Chapters 10 and 12: a character-level Tiny GPT")
+    gpt = commands.add_parser("gpt", help="Chapters 10-12: the Tiny GPT, on characters or BPE tokens")
     gpt_cmds = gpt.add_subparsers(dest="action", required=True, parser_class=_Parser)
     gtrain = gpt_cmds.add_parser("train", help="train on a text file and save checkpoints")
     gtrain.add_argument("--data", help="a UTF-8 text file (default: Tiny Shakespeare)")
@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="optimizer steps in all (default: the preset's); with --resume, a "
                              "larger value extends the run and stretches the cosine schedule "
                              "to the new end")
+    gtrain.add_argument("--tokenizer", help="a BPE tokenizer's JSON file, from `gradbook tokens "
+                        "train` (default: one token per character of the text)")
     gtrain.add_argument("--out", default=DEFAULT_GPT_DIR, help="checkpoint folder")
     gtrain.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
     gtrain.add_argument("--compile", action="store_true", help="compile the model with torch.compile")
@@ -132,11 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--checkpoint", default=DEFAULT_GPT_DIR, help="checkpoint folder")
     gen.add_argument("--prompt", required=True, help="text to continue")
     gen.add_argument("--length", type=_positive(int), default=100,
-                     help="characters to generate (default: 100)")
+                     help="tokens to generate: characters for a character-level model "
+                          "(default: 100)")
     gen.add_argument("--temperature", type=_positive(float), default=0.8,
                      help="> 0; lower is more predictable (default: 0.8)")
     gen.add_argument("--top-k", type=_positive(int),
-                     help="sample only from the K most likely characters")
+                     help="sample only from the K most likely tokens")
     gen.add_argument("--seed", type=int, help="random seed, for a reproducible sample")
     gen.add_argument("--device", help="cpu, cuda, cuda:N or mps (default: the best available)")
 

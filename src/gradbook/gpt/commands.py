@@ -27,9 +27,10 @@ from gradbook.gpt.data import TextData, load_text
 from gradbook.gpt.distributed import Ranks
 from gradbook.gpt.flops import flops_per_token, peak_flops
 from gradbook.gpt.generate import generate
-from gradbook.gpt.tokenizer import CharTokenizer, UnknownCharacters
+from gradbook.gpt.tokenizer import CharTokenizer, Tokenizer, UnknownCharacters, tokenizer_from_dict
 from gradbook.gpt.train import TrainResult, model_from_checkpoint, train
 from gradbook.progress import progress
+from gradbook.tokens.tokenizer import BPETokenizer
 
 
 @dataclass
@@ -38,7 +39,7 @@ class _Plan:
     out: Path                         # the checkpoint folder
     model_cfg: GPTConfig
     train_cfg: TrainConfig
-    tokenizer: CharTokenizer
+    tokenizer: Tokenizer
     data: TextData
     source: str                       # the text's name, for messages and summary.json
     device: torch.device
@@ -83,19 +84,24 @@ def _plan(args: argparse.Namespace) -> _Plan:
 
 
 def _starting_point(args: argparse.Namespace, out: Path
-                    ) -> tuple[dict[str, Any] | None, GPTConfig, TrainConfig, CharTokenizer | None]:
+                    ) -> tuple[dict[str, Any] | None, GPTConfig, TrainConfig, Tokenizer | None]:
     """With --resume: the checkpoint in `out`, its settings and tokenizer. Else a preset's
-    settings, and no tokenizer yet (it is made from the text)."""
+    settings, and the BPE tokenizer of --tokenizer, or none yet (one token per character
+    of the text is made from the text)."""
     if args.resume:
+        if args.tokenizer:
+            raise SettingsError("--tokenizer: a run continued with --resume keeps the "
+                                "tokenizer of its checkpoint; leave --tokenizer out")
         state = checkpoint.load(out)
         return (state, GPTConfig.from_dict(state["model_config"]),
                 TrainConfig.from_dict(state["train_config"]),
-                CharTokenizer.from_dict(state["tokenizer"]))
+                tokenizer_from_dict(state["tokenizer"]))
     if checkpoint.checkpoint_file(out).exists():
         raise SettingsError(f"{out} already holds a checkpoint; pass --resume to continue "
                             "it, or choose another folder with --out")
     model_cfg, train_cfg = preset(args.preset)
-    return None, model_cfg, train_cfg, None
+    tokenizer = BPETokenizer.load(args.tokenizer) if args.tokenizer else None
+    return None, model_cfg, train_cfg, tokenizer
 
 
 def _with_options(cfg: TrainConfig, args: argparse.Namespace, resuming: bool) -> TrainConfig:
@@ -123,13 +129,17 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _kind(tokenizer: Tokenizer) -> str:
+    return "characters" if isinstance(tokenizer, CharTokenizer) else "BPE"
+
+
 def _train_with_progress(plan: _Plan, ranks: Ranks, device: torch.device) -> TrainResult:
     """`train` behind a progress bar (on the main process); Ctrl-C keeps the last checkpoint."""
     cfg = plan.train_cfg
     if ranks.is_main:
         _say(f"training on {ranks.world_size} × {device.type}: {len(plan.data.train):,} training "
-             f"and {len(plan.data.val):,} validation characters, vocabulary "
-             f"{plan.tokenizer.vocab_size}; {cfg.batch_size} blocks per step in "
+             f"and {len(plan.data.val):,} validation tokens, vocabulary "
+             f"{plan.tokenizer.vocab_size} ({_kind(plan.tokenizer)}); {cfg.batch_size} blocks per step in "
              f"{cfg.grad_accum} micro-batch(es)")
     start = plan.resume["step"] if plan.resume is not None else 0
     with progress(total=cfg.max_iters, initial=start, desc="training", unit="step",
@@ -167,11 +177,17 @@ def _report(plan: _Plan, result: TrainResult, ranks: Ranks, device: torch.device
                "processes": ranks.world_size, "grad_accum": cfg.grad_accum,
                "flops_per_token": per_token, "peak_flops": peak_flops_all, "peak_source": peak[1],
                "mfu": mfu, "preset": plan.preset, "resumed": plan.resume is not None,
-               "data": plan.source}
+               "data": plan.source, "tokenizer": _kind(plan.tokenizer),
+               "vocab_size": plan.tokenizer.vocab_size,
+               "tokens_per_char": {s: plan.data.tokens_per_char(s) for s in ("train", "val")},
+               "final_bits_per_char": {s: plan.data.bits_per_char(loss, s)
+                                       for s, loss in result.final.items()}}
     with atomic_write(plan.out / "summary.json") as fh:
         fh.write((json.dumps(summary, indent=2) + "\n").encode())
     final = (f"; final loss over {cfg.final_eval_iters} batches: train "
-             f"{result.final['train']:.4f}, val {result.final['val']:.4f}" if result.final else "")
+             f"{result.final['train']:.4f}, val {result.final['val']:.4f} nats per token "
+             f"(val {plan.data.bits_per_char(result.final['val']):.3f} bits per character)"
+             if result.final else "")
     print(f"{result.step} steps in {result.seconds:.0f} s, {result.tokens_per_second:,.0f} "
           f"tokens/s, MFU {mfu:.1%} of {peak_flops_all / 1e12:.3g} TFLOP/s ({ranks.world_size} × "
           f"{peak[1]}){final}; saved to {checkpoint.checkpoint_file(plan.out)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ import torch
 
 from gradbook.data.fetch import fetch
 from gradbook.errors import DataError
-from gradbook.gpt.tokenizer import CharTokenizer
+from gradbook.gpt.tokenizer import Tokenizer
 
 VAL_FRACTION = 0.1
 
@@ -39,23 +40,39 @@ def load_text(path: str | os.PathLike | None = None) -> str:
 # --8<-- [start:split]
 @dataclass
 class TextData:
-    """A text encoded once: the first 90% of tokens for training, the last 10% for validation."""
+    """A text cut once, at 90% of its characters: the first part, encoded, for training,
+    the rest for validation. Each split keeps its number of characters, so a loss per
+    token can be turned into a loss per character, whatever the tokenizer."""
     train: torch.Tensor
     val: torch.Tensor
+    train_chars: int
+    val_chars: int
 
     @classmethod
-    def from_text(cls, text: str, tokenizer: CharTokenizer, block_size: int,
+    def from_text(cls, text: str, tokenizer: Tokenizer, block_size: int,
                   source: str = "the text") -> TextData:
-        ids = torch.tensor(tokenizer.encode(text), dtype=torch.long)
-        n = int(len(ids) * (1 - VAL_FRACTION))
-        data = cls(ids[:n], ids[n:])
+        cut = int(len(text) * (1 - VAL_FRACTION))
+        data = cls(torch.tensor(tokenizer.encode(text[:cut]), dtype=torch.long),
+                   torch.tensor(tokenizer.encode(text[cut:]), dtype=torch.long),
+                   train_chars=cut, val_chars=len(text) - cut)
         for name, split in (("training", data.train), ("validation", data.val)):
             if len(split) < block_size + 1:
                 raise DataError(
-                    f"{source}: {len(ids)} characters is too short: the {name} split has "
-                    f"{len(split)}, fewer than one block of {block_size} plus the next character")
+                    f"{source}: {len(text)} characters is too short: the {name} split has "
+                    f"{len(split)} tokens, fewer than one block of {block_size} plus the next one")
         return data
     # --8<-- [end:split]
+
+    def tokens_per_char(self, name: str) -> float:
+        return len(self.split(name)) / getattr(self, f"{name}_chars")
+
+    # --8<-- [start:bits_per_char]
+    def bits_per_char(self, loss: float, name: str = "val") -> float:
+        """A loss in nats per token as bits per character: the same yardstick for any
+        tokenizer. Over a split of C characters in T tokens the total is loss × T nats,
+        so loss × T / C per character, and dividing by ln 2 turns nats into bits."""
+        return loss * self.tokens_per_char(name) / math.log(2)
+    # --8<-- [end:bits_per_char]
 
     def split(self, name: str) -> torch.Tensor:
         return {"train": self.train, "val": self.val}[name]

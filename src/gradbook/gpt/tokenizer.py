@@ -1,11 +1,40 @@
-"""A character-level tokenizer: one token per distinct character of the training text."""
+"""Tokenizers for the Tiny GPT: one token per character (Chapter 10), or BPE (Chapter 11).
+
+The model needs only what `Tokenizer` names. A checkpoint stores its tokenizer's
+`to_dict()`; `tokenizer_from_dict` tells the two kinds apart when it is read back.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from gradbook.errors import TokenizerError
+from gradbook.tokens.tokenizer import BPETokenizer
+
+
+class Tokenizer(Protocol):
+    """What the Tiny GPT needs of a tokenizer: CharTokenizer and BPETokenizer both have it."""
+
+    @property
+    def vocab_size(self) -> int: ...
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def decode(self, ids: Iterable[int]) -> str: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def tokenizer_from_dict(d: Any) -> Tokenizer:
+    """The tokenizer a checkpoint stored: a BPE one names its format, a character one
+    is `{"chars": ...}`."""
+    if isinstance(d, dict) and "format" in d:
+        return BPETokenizer.from_dict(d, source="the checkpoint's tokenizer")
+    if not isinstance(d, dict) or not isinstance(d.get("chars"), str):
+        raise TokenizerError("the checkpoint's tokenizer is neither a BPE tokenizer nor a "
+                             "character vocabulary")
+    return CharTokenizer.from_dict(d)
 
 
 class UnknownCharacters(TokenizerError):

@@ -28,7 +28,7 @@ from gradbook.gpt.config import GPTConfig, TrainConfig
 from gradbook.gpt.data import TextData, random_starts, take_blocks
 from gradbook.gpt.distributed import Ranks, mean_over_ranks
 from gradbook.gpt.model import TinyGPT
-from gradbook.gpt.tokenizer import CharTokenizer
+from gradbook.gpt.tokenizer import Tokenizer, tokenizer_from_dict
 
 # Every random stream of a run is seeded from `cfg.seed`, each with a seed of its own.
 # The evaluation batches use cfg.seed + 1000 (train split) and + 1001 (val): not
@@ -105,7 +105,7 @@ class TrainState:
     """Everything a checkpoint holds: training goes on from it as if it had never stopped."""
     model: TinyGPT                 # the weights, and the model's settings in model.config
     cfg: TrainConfig
-    tokenizer: CharTokenizer
+    tokenizer: Tokenizer
     optimizer: torch.optim.AdamW   # with AdamW's running averages
     generator: torch.Generator     # the batch stream, drawn alike in every process
     step: int = 0                  # optimizer steps taken so far
@@ -122,7 +122,7 @@ class TrainState:
     # --8<-- [end:state]
 
 
-def new_state(model_cfg: GPTConfig, cfg: TrainConfig, tokenizer: CharTokenizer,
+def new_state(model_cfg: GPTConfig, cfg: TrainConfig, tokenizer: Tokenizer,
               device: torch.device) -> TrainState:
     """Step 0: the initial weights, the same in every process, and a fresh batch stream."""
     torch.manual_seed(cfg.seed)
@@ -228,7 +228,7 @@ class TrainResult:
 
 
 # --8<-- [start:train]
-def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: TrainConfig, *,
+def train(data: TextData, tokenizer: Tokenizer, model_cfg: GPTConfig, cfg: TrainConfig, *,
           device: torch.device | str = "cpu", out: str | Path | None = None,
           resume: dict[str, Any] | None = None, stop_after: int | None = None,
           on_step: Callable[[int, float, float, float], None] | None = None,
@@ -282,9 +282,9 @@ def train(data: TextData, tokenizer: CharTokenizer, model_cfg: GPTConfig, cfg: T
 
 
 def model_from_checkpoint(state: dict[str, Any], device: torch.device | str = "cpu"
-                          ) -> tuple[TinyGPT, CharTokenizer]:
+                          ) -> tuple[TinyGPT, Tokenizer]:
     """The trained model (in eval mode) and its tokenizer, from a loaded checkpoint."""
     model_cfg = GPTConfig.from_dict(state["model_config"])
     model = TinyGPT(model_cfg)
     model.load_state_dict(state["model"])
-    return model.to(device).eval(), CharTokenizer.from_dict(state["tokenizer"])
+    return model.to(device).eval(), tokenizer_from_dict(state["tokenizer"])
