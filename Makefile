@@ -27,9 +27,9 @@ endif
 # Chapter 3's page trains the scalar engine in pure Python floats, which no kernel setting
 # changes (its script, run in this pass too, reproduces its figures bit for bit): not rerun.
 FOREIGN_TESTS := docs --ignore=docs/chapters/03-neural-nets-from-scalars.md \
-	tests/test_snippets.py tests/test_gpt_run.py tests/test_foreign_numerics.py
+	tests/test_snippets.py tests/test_gpt_run.py tests/test_bpe_run.py tests/test_foreign_numerics.py
 
-.PHONY: help install vendor serve build labs lint check test test-foreign figure-deviations bench figures gpt-run clean
+.PHONY: help install vendor serve build labs lint check test test-foreign figure-deviations bench figures gpt-run bpe-run clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ figures: install  ## redraw every figure by running every chapter script
 
 gpt-run:  ## train the Tiny GPT cpu preset and record the run Chapter 10 shows
 	$(BIN)/python tools/gpt_run.py
+
+bpe-run:  ## train the Tiny GPT on characters and on BPE tokens, one budget, and record what Chapter 11 shows
+	$(BIN)/python tools/bpe_run.py
 
 clean:  ## remove build outputs and executed labs (keeps .venv)
 	rm -rf site .pytest_cache .hypothesis .cache

@@ -387,6 +387,26 @@ TOLERANCES: dict[str, Spec] = {
             "foreign kernels"
         ),
     },
+    "ch11_utf8_bytes": {
+        "*": stored(
+            "the sample sentences and whole-number counts of their characters and "
+            "UTF-8 bytes (Python's str.encode): exact on every machine"
+        ),
+    },
+    "ch11_merge_steps": {
+        "*": stored(
+            "the tokens of a short text after each merge, the merged pairs and their "
+            "whole-number counts: integer counting with a deterministic tie rule, exact"
+        ),
+    },
+    "ch11_vocab_compression": {
+        "*": stored(
+            "vocabulary sizes and text lengths (whole numbers), and characters per "
+            "token, a ratio of two whole-number counts from deterministic BPE training "
+            "and encoding (integer arithmetic, no floating point before the division), "
+            "stored to 6 digits"
+        ),
+    },
     "ch12_precision": {
         "*": stored(
             "magnitudes (numpy's logspace) and each format's largest "

@@ -15,6 +15,7 @@ TokenizerError that says what is wrong, not a crash later.
 from __future__ import annotations
 
 import codecs
+import heapq
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -31,6 +32,7 @@ from gradbook.tokens.train import FIRST_MERGE_ID, Pair, merge, train
 FORMAT = "gradbook-bpe/1"
 END_OF_TEXT = "<|endoftext|>"
 CACHE_LIMIT = 100_000         # chunks whose encoding is remembered
+LONG_CHUNK = 256              # bytes; a longer chunk is encoded with a heap
 _HEX_BYTES = "gradbook-hex-bytes"
 codecs.register_error(_HEX_BYTES, lambda e: (
     "".join(f"<0x{b:02X}>" for b in e.object[e.start:e.end]), e.end))  # type: ignore[attr-defined]
@@ -90,6 +92,8 @@ class BPETokenizer:
     def encode_chunk(self, chunk: str) -> list[int]:
         """One chunk's tokens: apply the learnt merges in the order they were learnt."""
         ids = list(chunk.encode("utf-8"))
+        if len(ids) > LONG_CHUNK:
+            return self._encode_long(ids)      # the same result, without a scan per merge
         while len(ids) >= 2:
             # of the pairs present, the one merged earliest in training goes first
             pair = min(zip(ids, ids[1:]), key=lambda p: self.ranks.get(p, len(self.ranks)))
@@ -97,6 +101,30 @@ class BPETokenizer:
                 break                          # no pair left that training merged
             ids = merge(ids, pair, FIRST_MERGE_ID + self.ranks[pair])
         return ids
+
+    def _encode_long(self, ids: list[int]) -> list[int]:
+        """`encode_chunk` for a long chunk (a text with no pre-split): a heap of
+        (rank, position) finds the next merge, lowest rank first and leftmost among
+        equals, as the loop above does; neighbours are linked, as in `train`."""
+        n = len(ids)
+        prev, nxt = list(range(-1, n - 1)), [*range(1, n), -1]
+        heap = [(self.ranks[p], i) for i, p in enumerate(zip(ids, ids[1:])) if p in self.ranks]
+        heapq.heapify(heap)
+        while heap:
+            rank, i = heapq.heappop(heap)
+            j = nxt[i]
+            if ids[i] < 0 or j == -1 or self.ranks.get((ids[i], ids[j])) != rank:
+                continue                       # this position changed since it was pushed
+            ids[i], ids[j] = FIRST_MERGE_ID + rank, -1
+            nxt[i] = nxt[j]
+            if nxt[i] != -1:
+                prev[nxt[i]] = i
+            for left in (prev[i], i):          # the new token's pairs with its neighbours
+                if left != -1 and nxt[left] != -1:
+                    r = self.ranks.get((ids[left], ids[nxt[left]]))
+                    if r is not None:
+                        heapq.heappush(heap, (r, left))
+        return [t for t in ids if t >= 0]
 
     def encode_ordinary(self, text: str) -> list[int]:
         """Tokens of `text`, reading special-token strings as plain text."""

@@ -99,46 +99,67 @@ def train(text: str, vocab_size: int, pattern: str | None = GPT2_PATTERN,
     """The same merges as `train_naive`, with counts updated instead of recounted.
 
     Equal chunks are tokenized alike, so each distinct chunk is kept once, with the
-    number of times it occurs. `where[pair]` holds the chunks the pair may occur in;
-    a merge rewrites only those, and changes the counts of only the pairs they hold.
-    The heap holds (-count, pair) entries; an entry whose count is out of date is
-    skipped when it comes to the top. `on_merge(k, pair, count)` reports progress.
+    number of times it occurs (its weight). All their tokens sit in one array, each
+    linked to its neighbours in its chunk (`prev`, `nxt`; -1 at a chunk's ends), and
+    `where[pair]` holds the positions where the pair may start. A merge visits only
+    those positions: it joins the two tokens, and moves the counts of the pairs they
+    formed with their neighbours to the pairs the new token forms. The heap holds
+    (-count, pair) entries; one whose count is out of date is skipped when it comes
+    to the top. `on_merge(k, pair, count)` reports progress.
     """
     n_merges = merges_wanted(vocab_size, len(special_tokens))
-    freq = Counter(training_chunks(text, pattern, special_tokens))
-    words = [list(chunk.encode("utf-8")) for chunk in freq]
-    weights = list(freq.values())
+    tok: list[int] = []                        # the tokens of all distinct chunks, end to end
+    weight: list[int] = []                     # how often each position's chunk occurs
+    prev: list[int] = []                       # the position before, in the same chunk, or -1
+    nxt: list[int] = []                        # the position after, in the same chunk, or -1
+    for chunk, n in Counter(training_chunks(text, pattern, special_tokens)).items():
+        ids, start = chunk.encode("utf-8"), len(tok)
+        tok.extend(ids)
+        weight.extend([n] * len(ids))
+        prev.extend(range(start - 1, start + len(ids) - 1))
+        nxt.extend(range(start + 1, start + len(ids) + 1))
+        prev[start], nxt[-1] = -1, -1
     counts: Counter[Pair] = Counter()
     where: dict[Pair, set[int]] = {}
-    for w, ids in enumerate(words):
-        pair_counts(ids, counts, weights[w])
-        for pair in zip(ids, ids[1:]):
-            where.setdefault(pair, set()).add(w)
+    for i, j in enumerate(nxt):
+        if j != -1:
+            pair = (tok[i], tok[j])
+            counts[pair] += weight[i]
+            where.setdefault(pair, set()).add(i)
     heap = [(-n, pair) for pair, n in counts.items()]
     heapq.heapify(heap)
     merges: list[Pair] = []
     while len(merges) < n_merges and heap:
         neg, pair = heapq.heappop(heap)
-        if counts.get(pair, 0) != -neg:   # out of date: a fresher entry is in the heap
+        if counts.get(pair, 0) != -neg:         # out of date: a fresher entry is in the heap
             continue
+        a, b = pair
         new_id = FIRST_MERGE_ID + len(merges)
         changed: Counter[Pair] = Counter()
-        for w in where.pop(pair):
-            old, new = words[w], merge(words[w], pair, new_id)
-            if len(new) == len(old):        # the pair left this chunk in an earlier merge
-                continue
-            changed.subtract(pair_counts(old, weight=weights[w]))
-            changed.update(pair_counts(new, weight=weights[w]))
-            for p in zip(new, new[1:]):
-                where.setdefault(p, set()).add(w)
-            words[w] = new
-        for p, delta in changed.items():
-            if delta:
-                counts[p] += delta
-                if counts[p] > 0:
-                    heapq.heappush(heap, (-counts[p], p))
+        for i in sorted(where.pop(pair)):        # left to right, as `merge` reads
+            j = nxt[i]
+            if tok[i] != a or j == -1 or tok[j] != b:
+                continue                         # merged away earlier, or a stale position
+            w, p, n = weight[i], prev[i], nxt[j]
+            if p != -1:
+                changed[tok[p], a] -= w
+                changed[tok[p], new_id] += w
+                where.setdefault((tok[p], new_id), set()).add(p)
+            if n != -1:
+                changed[b, tok[n]] -= w
+                changed[new_id, tok[n]] += w
+                where.setdefault((new_id, tok[n]), set()).add(i)
+                prev[n] = i
+            tok[i], nxt[i] = new_id, n
+            tok[j] = -1                          # j is gone
+        del counts[pair]
+        for q, delta in changed.items():
+            if delta and q != pair:
+                counts[q] += delta
+                if counts[q] > 0:
+                    heapq.heappush(heap, (-counts[q], q))
                 else:
-                    del counts[p]
+                    del counts[q]
         merges.append(pair)
         if on_merge is not None:
             on_merge(len(merges) - 1, pair, -neg)
