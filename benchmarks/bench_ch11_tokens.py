@@ -33,7 +33,7 @@ def _best(fn, repeats: int = REPEATS):
 def REPORT() -> dict:
     from tokenizers import Tokenizer
 
-    from gradbook.gpt.data import load_text
+    from gradbook.data.text import load_text
     from gradbook.tokens.reference import hf_merges_as_bytes, hf_train, our_merges_as_bytes
     from gradbook.tokens.tokenizer import END_OF_TEXT, BPETokenizer
     from gradbook.tokens.train import train, train_naive

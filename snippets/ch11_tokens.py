@@ -24,9 +24,9 @@
 # %%
 from collections import Counter
 
+from gradbook.data.text import load_text
 from gradbook.figures import save_figure
 from gradbook.figures import tokens as drawings
-from gradbook.gpt.data import load_text
 from gradbook.tokens.pretokenize import split_text
 from gradbook.tokens.reference import hf_merges_as_bytes, hf_train, our_merges_as_bytes
 from gradbook.tokens.tokenizer import BPETokenizer

@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from gradbook.data.fetch import fetch
+from gradbook.data.text import load_text as load_text  # the text to model, read from here too
 from gradbook.errors import DataError
 from gradbook.gpt.tokenizer import Tokenizer
 
 VAL_FRACTION = 0.1
-
-
-def load_text(path: str | os.PathLike | None = None) -> str:
-    """The training text: a UTF-8 file at `path`, or Tiny Shakespeare from the data cache."""
-    if path is None:
-        path = fetch("shakespeare")
-    path = Path(path)
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder; give the path of a text file")
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})"
-                        ) from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if not text:
-        raise DataError(f"{path}: the file is empty")
-    return text
 
 
 # --8<-- [start:split]

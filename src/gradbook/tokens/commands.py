@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from gradbook.data.text import load_text
 from gradbook.errors import SettingsError, TokenizerError
-from gradbook.gpt.data import load_text
 from gradbook.progress import progress
 from gradbook.tokens.pretokenize import GPT2_PATTERN
 from gradbook.tokens.tokenizer import END_OF_TEXT, BPETokenizer
