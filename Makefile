@@ -32,7 +32,7 @@ FOREIGN_TESTS := docs --ignore=docs/chapters/03-neural-nets-from-scalars.md \
 	--deselect "tests/test_snippets.py::test_snippet_reproduces_its_figures[ch11_tokens.py]" \
 	tests/test_snippets.py tests/test_gpt_run.py tests/test_bpe_run.py tests/test_foreign_numerics.py
 
-.PHONY: help install vendor serve build labs lint check test test-foreign figure-deviations bench figures gpt-run bpe-run clean
+.PHONY: help install vendor serve build labs lint check test test-foreign figure-deviations bench figures gpt-run bpe-run gpu-check gpu-data clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -87,6 +87,8 @@ test-foreign: install  ## page blocks, figure data and recorded runs again, on o
 	$(FOREIGN_NUMERICS) GRADBOOK_FOREIGN_NUMERICS=1 GRADBOOK_FIGURES_FROM=scripts \
 		GRADBOOK_FIGURE_REPORT=$(CURDIR)/.cache/figure-deviations.jsonl \
 		$(BIN)/python -m pytest -p no:cacheprovider $(FOREIGN_TESTS)
+	@echo "== make gpu-check SMOKE=1: the GPU check's whole script, on the CPU, so it cannot rot"
+	$(BIN)/python tools/gpu_check.py --smoke
 
 figure-deviations: install  ## how far a run on foreign kernels moves each figure's data (SCRIPTS=...)
 	$(FOREIGN_NUMERICS) $(BIN)/python tools/figure_deviations.py $(SCRIPTS)
@@ -100,6 +102,17 @@ figures: install  ## redraw every figure by running every chapter script
 
 gpt-run:  ## train the Tiny GPT cpu preset and record the run Chapter 10 shows
 	$(BIN)/python tools/gpt_run.py
+
+# The GPU check runs where `make install` may not: a GPU machine with its own torch and no
+# network. It uses .venv's Python when there is one, else python3, and imports the book
+# from src/. See CONTRIBUTING.md ("The GPU check") for the exact call.
+GPU_PYTHON := $(if $(wildcard $(BIN)/python),$(BIN)/python,python3)
+gpu-check:  ## the GPU check, at most 8 minutes on a CUDA machine (SMOKE=1: on the CPU, under a minute)
+	$(GPU_PYTHON) tools/gpu_check.py $(if $(SMOKE),--smoke)
+
+gpu-data:  ## copy Tiny Shakespeare into .gpu-data/ (git-ignored), for a GPU machine with no network
+	@test -n "$(GRADBOOK_DATA_DIR)" || { echo "set GRADBOOK_DATA_DIR to the folder holding tinyshakespeare.txt"; exit 2; }
+	mkdir -p .gpu-data && cp "$(GRADBOOK_DATA_DIR)/tinyshakespeare.txt" .gpu-data/
 
 bpe-run:  ## train the Tiny GPT on characters and on BPE tokens, one budget, and record what Chapter 11 shows
 	$(BIN)/python tools/bpe_run.py
