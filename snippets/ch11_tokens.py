@@ -58,7 +58,7 @@ for script, text in SAMPLES.items():
                     "bytes": len(text.encode("utf-8")),
                     "by_length": [lengths[n] for n in (1, 2, 3, 4)]})
     print(f"{script:9s} {len(text):3d} characters, {len(text.encode('utf-8')):3d} bytes")
-save_figure("ch11_utf8_bytes", {"samples": samples}, drawings.utf8_bytes)
+figure = save_figure("ch11_utf8_bytes", {"samples": samples}, drawings.utf8_bytes)
 
 # %% [markdown]
 # ## 2. The merge loop by hand
@@ -120,12 +120,11 @@ for size in SIZES:
     tok = BPETokenizer(big.merges[:size - 256])
     on_train.append(len(train_text) / len(tok.encode(train_text)))
     on_val.append(len(val_text) / len(tok.encode(val_text)))
-    print(f"vocabulary {size:5d}: {on_train[-1]:.3f} characters per token on the training "
-          f"part, {on_val[-1]:.3f} held out")
-save_figure("ch11_vocab_compression",
-            {"sizes": SIZES, "train": on_train, "val": on_val,
-             "train_chars": len(train_text), "val_chars": len(val_text)},
-            drawings.vocab_compression)
+    print(f"vocabulary {size:5d}: {on_train[-1]:.3f} chars/token trained on, {on_val[-1]:.3f} held out")
+figure = save_figure("ch11_vocab_compression",
+                     {"sizes": SIZES, "train": on_train, "val": on_val,
+                      "train_chars": len(train_text), "val_chars": len(val_text)},
+                     drawings.vocab_compression)
 
 # %% [markdown]
 # ## 5. What tokens break

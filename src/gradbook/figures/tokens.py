@@ -58,37 +58,36 @@ def merge_steps(data: dict[str, Any]) -> Figure:
     """
     steps = data["steps"]
     n_bytes = sum(len(t.encode("utf-8")) for chunk in steps[0]["chunks"] for t in chunk)
-    gap = 0.6
+    gap, row = 0.6, 1.5                        # between chunks; between rows (label above boxes)
     width = n_bytes + gap * (len(steps[0]["chunks"]) - 1)
-    fig, ax = plt.subplots(figsize=(12, 0.62 * len(steps) + 0.6))
+    fig, ax = plt.subplots(figsize=(9, 0.95 * len(steps) + 0.7))
     for k, step in enumerate(steps):
-        y = len(steps) - 1 - k
+        y = (len(steps) - 1 - k) * row
         x = 0.0
         for chunk in step["chunks"]:
             for token in chunk:
                 w = len(token.encode("utf-8"))
                 new = step["new"] is not None and token == step["new"]
-                ax.add_patch(Rectangle((x + 0.04, y + 0.12), w - 0.08, 0.76,
+                ax.add_patch(Rectangle((x + 0.04, y + 0.05), w - 0.08, 0.8,
                                        facecolor="#f2b134" if new else "#e8eef7",
                                        edgecolor="#333333" if new else "#7a8fb0",
                                        linewidth=1.3 if new else 0.7))
-                ax.text(x + w / 2, y + 0.5, token.replace(" ", "␣"), ha="center",
-                        va="center", fontsize=9, family="DejaVu Sans Mono",
+                ax.text(x + w / 2, y + 0.45, token.replace(" ", "␣"), ha="center",
+                        va="center", fontsize=12, family="DejaVu Sans Mono",
                         fontweight="bold" if new else "normal")
                 x += w
             x += gap
         if step["new"] is None:
-            label = "bytes"
+            label = "the bytes of the text"
         else:
             a, b = (t.replace(" ", "␣") for t in step["pair"])
             new = step["new"].replace(" ", "␣")
-            label = f"merge {k - 1} (id {255 + k}): {a} + {b} → {new}  (×{step['count']})"
-        ax.text(width + 0.6, y + 0.5, label, va="center", fontsize=9)
-    ax.set_xlim(-0.2, width + 13)
-    ax.set_ylim(-0.1, len(steps) + 0.1)
+            label = f"merge {k - 1} (id {255 + k}): {a} + {b} → {new}, ×{step['count']}"
+        ax.text(0, y + 1.12, label, va="center", ha="left", fontsize=11)
+    ax.set_xlim(-0.2, width + 0.2)
+    ax.set_ylim(-0.1, len(steps) * row)
     ax.axis("off")
-    ax.set_title("Byte-pair merges on a tiny text: each row is the text after one more merge "
-                 "(␣ is a space)", fontsize=10)
+    ax.set_title("Each row is the text after one more merge (␣ is a space)", fontsize=12)
     fig.tight_layout()
     return fig
 
