@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import math
-import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, import_script
 from tests.test_gpt_run import first_evaluation_problem
 
 RUNS = ROOT / "docs" / "assets" / "runs"
@@ -20,11 +18,7 @@ BUDGET_RTOL = 0.10
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("bpe_run", ROOT / "tools" / "bpe_run.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_script(ROOT / "tools" / "bpe_run.py")
 
 
 @pytest.fixture(scope="module")

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, import_script
 
 RUNS = ROOT / "docs" / "assets" / "runs"
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("gpt_run", ROOT / "tools" / "gpt_run.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_script(ROOT / "tools" / "gpt_run.py")
 
 
 @pytest.fixture(scope="module")

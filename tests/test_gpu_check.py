@@ -8,21 +8,16 @@ parts that need no run: the table the pages include, and how a record is read.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import subprocess
 import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, import_script
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "tools" / "gpu_check.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_script(ROOT / "tools" / "gpu_check.py")
 
 
 # A record as a GPU run writes it (numbers made up for the test, never shown on a page).
